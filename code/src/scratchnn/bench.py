@@ -1,0 +1,396 @@
+"""``python -m scratchnn bench``: how fast is scratchnn next to PyTorch on this CPU, and how accurate are the recipes?
+
+``bench cpu`` (the default) trains the same 784-256-128-10 ReLU MLP with ``scratchnn.train.fit``
+and with an idiomatic PyTorch loop (same data, batch size, SGD, float32, same per-step
+bookkeeping: loss and accuracy), interleaving the two for several rounds and reporting medians,
+with the BLAS and PyTorch thread counts pinned. It also reports
+
+- achieved GFLOP/s — the useful matrix-multiply work of a training step, ``6·B·P − 2·B·P₁`` for
+  ``P`` weights of which ``P₁`` sit in the first layer (its input gradient is never needed) —
+  as a fraction of the best float32 matmul rate measured on the same machine with the same threads;
+- which BLAS library and kernel NumPy used (threadpoolctl);
+- the peak resident memory of a training run in a fresh process (``ru_maxrss`` via ``os.wait4``).
+
+``--recipes`` also runs the accuracy recipes (full MNIST, 10 epochs each) as ``python -m scratchnn
+train`` subprocesses and prints their test accuracy, time, peak memory and exact command.
+PyTorch is imported only inside the functions that time it; the library itself never needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+__all__ = ["add_cli", "RECIPES", "useful_flops_per_step", "matmul_peak_gflops"]
+
+SIZES = (784, 256, 128, 10)
+BATCH_SIZES = (64, 256)
+LEARNING_RATE = 0.01
+
+# The accuracy recipes, as arguments of `python -m scratchnn train`.
+RECIPES = {
+    "seed": ["--hidden", "256", "128", "--activation", "relu", "--optimizer", "sgd", "--lr", "0.01",
+             "--batch-size", "64", "--epochs", "10", "--seed", "0"],
+    "best": ["--hidden", "512", "256", "--activation", "relu", "--optimizer", "sgd", "--lr", "0.05",
+             "--momentum", "0.9", "--schedule", "cosine", "--warmup-epochs", "1", "--batch-size", "64",
+             "--epochs", "10", "--seed", "0"],
+}
+RECIPES["best+shift"] = RECIPES["best"] + ["--augment-shift", "2"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Work and peak
+# --------------------------------------------------------------------------------------------------
+def useful_flops_per_step(sizes, batch_size):
+    """Floating-point operations of the matrix products in one training step of an MLP.
+
+    Forward ``2·B·P``, weight gradients ``2·B·P``, input gradients ``2·B·(P − P₁)`` (nobody needs
+    the gradient with respect to the images), where ``P = Σ fan_in·fan_out``. Biases and
+    elementwise work are left out: they are a rounding error next to the products.
+    """
+    weights = [fan_in * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
+    total = sum(weights)
+    return 2 * batch_size * (2 * total + (total - weights[0]))
+
+
+def matmul_peak_gflops(n=1024, repeats=7):
+    """Best float32 GFLOP/s of an ``n x n`` matrix product with the current thread settings."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((n, n), dtype=np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+    out = np.empty((n, n), dtype=np.float32)
+    np.matmul(a, b, out=out)  # warm-up: thread start, page faults
+    best = math.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        np.matmul(a, b, out=out)
+        best = min(best, time.perf_counter() - started)
+    return 2 * n**3 / best / 1e9
+
+
+# --------------------------------------------------------------------------------------------------
+# One timed pass, each framework
+# --------------------------------------------------------------------------------------------------
+def _time_scratchnn(x, y, batch_size, seed):
+    """Seconds for one ``fit`` pass over ``(x, y)`` (model built outside the timing)."""
+    from .losses import CrossEntropyLoss
+    from .optim import SGD
+    from .train import fit, make_mlp
+
+    model = make_mlp(SIZES, seed=seed)
+    optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
+    started = time.perf_counter()
+    fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=1, batch_size=batch_size, seed=seed, progress=False)
+    return time.perf_counter() - started
+
+
+def _torch_model(seed):
+    import torch
+
+    torch.manual_seed(seed)
+    layers = []
+    for index, (fan_in, fan_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
+        layers.append(torch.nn.Linear(fan_in, fan_out))
+        if index < len(SIZES) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def _torch_epoch(model, x, y, batch_size, seed):
+    """The idiomatic PyTorch epoch, recording the same loss and accuracy ``fit`` records."""
+    import torch
+
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    order = torch.from_numpy(np.random.default_rng(seed).permutation(len(x)))
+    model.train()
+    loss_sum, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        index = order[start : start + batch_size]
+        xb, yb = x[index], y[index]
+        output = model(xb)
+        loss = loss_fn(output, yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        loss_sum += loss.item() * len(index)
+        correct += int((output.argmax(dim=1) == yb).sum())
+    return loss_sum, correct
+
+
+def _time_torch(x, y, batch_size, seed):
+    model = _torch_model(seed)
+    started = time.perf_counter()
+    _torch_epoch(model, x, y, batch_size, seed)
+    return time.perf_counter() - started
+
+
+# --------------------------------------------------------------------------------------------------
+# Peak memory in a fresh process
+# --------------------------------------------------------------------------------------------------
+def _memory_child(framework, epochs, batch_size, threads):
+    """Body of the memory subprocess: load MNIST, train ``epochs`` epochs, evaluate on the test set."""
+    from .data import load_mnist
+
+    _pin_threads(threads, torch_too=framework == "pytorch")
+    mnist = load_mnist(download=False)
+    if framework == "scratchnn":
+        from .losses import CrossEntropyLoss
+        from .optim import SGD
+        from .train import evaluate, fit, make_mlp
+
+        model = make_mlp(SIZES, seed=0)
+        loss_fn = CrossEntropyLoss()
+        fit(model, loss_fn, SGD(model.parameters(), lr=LEARNING_RATE), mnist.train, epochs=epochs,
+            batch_size=batch_size, seed=0, progress=False)
+        evaluate(model, *mnist.test, loss_fn)
+    else:
+        import torch
+
+        x, y = torch.from_numpy(mnist.x_train), torch.from_numpy(mnist.y_train)
+        model = _torch_model(0)
+        for epoch in range(epochs):
+            _torch_epoch(model, x, y, batch_size, epoch)
+        model.eval()
+        with torch.no_grad():
+            model(torch.from_numpy(mnist.x_test)).argmax(dim=1)
+
+
+def _run_measured(command, *, env=None):
+    """Run ``command``; return ``(exit code, peak RSS in MB of that process, stdout+stderr text)``."""
+    with tempfile.TemporaryFile("w+") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        text = log.read()
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+    peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return process.returncode, peak_mb, text
+
+
+def _peak_memory(framework, epochs, batch_size, threads):
+    code = (f"from scratchnn.bench import _memory_child; "
+            f"_memory_child({framework!r}, {epochs}, {batch_size}, {threads})")
+    status, peak_mb, text = _run_measured([sys.executable, "-c", code])
+    if status != 0:
+        raise RuntimeError(f"the {framework} memory run failed (exit {status}):\n{text}")
+    return peak_mb
+
+
+# --------------------------------------------------------------------------------------------------
+# Threads and environment
+# --------------------------------------------------------------------------------------------------
+def _available_cpus():
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _pin_threads(threads, *, torch_too):
+    """Pin NumPy's BLAS (threadpoolctl) and, if asked, PyTorch's intra-op pool to ``threads``."""
+    from threadpoolctl import threadpool_limits
+
+    limiter = threadpool_limits(limits=threads, user_api="blas")
+    if torch_too:
+        import torch
+
+        torch.set_num_threads(threads)
+    return limiter
+
+
+def _blas_description():
+    from threadpoolctl import threadpool_info
+
+    entries = [info for info in threadpool_info() if info.get("user_api") == "blas"]
+    if not entries:
+        return "no BLAS found by threadpoolctl"
+    return "; ".join(
+        f"{info.get('internal_api')} {info.get('version')} kernel {info.get('architecture', '?')}, "
+        f"{info.get('num_threads')} threads ({os.path.basename(info.get('filepath', ''))})"
+        for info in entries
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# bench cpu
+# --------------------------------------------------------------------------------------------------
+def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
+    """Time scratchnn against PyTorch; return the result as a dict (and print it through ``log``)."""
+    import torch
+
+    from .data import load_mnist
+
+    mnist = load_mnist()
+    limiter = _pin_threads(threads, torch_too=True)
+    try:
+        log(f"machine: {platform.processor() or platform.machine()}, {_available_cpus()} CPUs available; "
+            f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}")
+        log(f"threads: {threads} (NumPy BLAS via threadpoolctl, torch.set_num_threads; torch reports "
+            f"{torch.get_num_threads()})")
+        log(f"NumPy BLAS: {_blas_description()}")
+        peak = matmul_peak_gflops()
+        log(f"float32 matmul peak (1024x1024 @ 1024x1024, best of 7): {peak:.1f} GFLOP/s")
+
+        results = {}
+        x_torch, y_torch = torch.from_numpy(mnist.x_train), torch.from_numpy(mnist.y_train)
+        for batch_size in BATCH_SIZES:
+            n_steps = steps or math.ceil(len(mnist.x_train) / batch_size)
+            n = min(n_steps * batch_size, len(mnist.x_train))
+            n_steps = math.ceil(n / batch_size)
+            steps_per_epoch = math.ceil(len(mnist.x_train) / batch_size)
+            x, y = mnist.x_train[:n], mnist.y_train[:n]
+            xt, yt = x_torch[:n], y_torch[:n]
+            # Warm-up: first-call costs (allocator, thread start, torch dispatch caches) are not the steady state.
+            _time_scratchnn(x[: 20 * batch_size], y[: 20 * batch_size], batch_size, 0)
+            _time_torch(xt[: 20 * batch_size], yt[: 20 * batch_size], batch_size, 0)
+            times = {"scratchnn": [], "pytorch": []}
+            for r in range(rounds):
+                # Alternate which framework goes first, so drifting machine load hits both alike.
+                order = ("scratchnn", "pytorch") if r % 2 == 0 else ("pytorch", "scratchnn")
+                for framework in order:
+                    if framework == "scratchnn":
+                        seconds = _time_scratchnn(x, y, batch_size, r)
+                    else:
+                        seconds = _time_torch(xt, yt, batch_size, r)
+                    times[framework].append(seconds * steps_per_epoch / n_steps)
+            median = {name: statistics.median(values) for name, values in times.items()}
+            flops_epoch = useful_flops_per_step(SIZES, batch_size) * steps_per_epoch
+            gflops = {name: flops_epoch / seconds / 1e9 for name, seconds in median.items()}
+            results[batch_size] = {
+                "seconds_per_epoch": median,
+                "all_seconds_per_epoch": times,
+                "ratio": median["scratchnn"] / median["pytorch"],
+                "gflops": gflops,
+                "fraction_of_peak": {name: value / peak for name, value in gflops.items()},
+                "steps_timed": n_steps,
+            }
+    finally:
+        limiter.unregister()
+
+    log("")
+    log(f"784-256-128-10 ReLU MLP, SGD lr {LEARNING_RATE}, float32, median of {rounds} interleaved rounds"
+        + (f" of {steps} steps (scaled to an epoch)" if steps else " of one full epoch (60,000 images)"))
+    log(f"{'batch':>5}  {'scratchnn s/epoch':>17}  {'PyTorch s/epoch':>15}  {'ratio':>5}  "
+        f"{'scratchnn GFLOP/s (of peak)':>27}  {'PyTorch GFLOP/s (of peak)':>25}")
+    for batch_size, r in results.items():
+        s, p = r["seconds_per_epoch"], r["fraction_of_peak"]
+        log(f"{batch_size:>5}  {s['scratchnn']:>17.3f}  {s['pytorch']:>15.3f}  {r['ratio']:>5.2f}  "
+            f"{r['gflops']['scratchnn']:>17.1f} ({p['scratchnn']:>5.0%})  "
+            f"{r['gflops']['pytorch']:>15.1f} ({p['pytorch']:>5.0%})")
+    log("ratio = scratchnn seconds / PyTorch seconds (below 1: scratchnn is faster)")
+
+    memory = {}
+    if memory_epochs:
+        for framework in ("scratchnn", "pytorch"):
+            memory[framework] = _peak_memory(framework, memory_epochs, 64, threads)
+        log(f"peak memory (fresh process: load MNIST, train {memory_epochs} epoch(s) at batch 64, evaluate): "
+            f"scratchnn {memory['scratchnn']:.0f} MB, PyTorch {memory['pytorch']:.0f} MB")
+    return {"threads": threads, "matmul_peak_gflops": peak, "blas": _blas_description(),
+            "batch_sizes": {str(k): v for k, v in results.items()}, "peak_memory_mb": memory}
+
+
+def run_recipes(names, *, threads, log=print):
+    """Run accuracy recipes as ``python -m scratchnn train`` subprocesses; return their results."""
+    results = {}
+    for name in names:
+        with tempfile.TemporaryDirectory() as folder:
+            record_path = os.path.join(folder, "run.json")
+            arguments = RECIPES[name] + ["--threads", str(threads), "--no-progress"]
+            command = [sys.executable, "-m", "scratchnn", "train", *arguments, "--json", record_path]
+            log(f"recipe {name}: python -m scratchnn train {' '.join(arguments)}")
+            started = time.perf_counter()
+            status, peak_mb, text = _run_measured(command)
+            wall = time.perf_counter() - started
+            if status != 0:
+                raise RuntimeError(f"recipe {name} failed (exit {status}):\n{text}")
+            with open(record_path, encoding="utf-8") as handle:
+                record = json.load(handle)
+        results[name] = {"command": "python -m scratchnn train " + " ".join(arguments),
+                         "test_accuracy": record["test_accuracy"], "train_seconds": record["train_seconds"],
+                         "wall_seconds": wall, "peak_memory_mb": peak_mb}
+        log(f"  test accuracy {record['test_accuracy']:.2%}, training {record['train_seconds']:.1f} s "
+            f"(process {wall:.1f} s), peak memory {peak_mb:.0f} MB")
+    return results
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------------
+def _add_cpu_options(parser, *, suppress):
+    """The ``bench cpu`` options; on the ``cpu`` subparser their defaults are suppressed so values
+    given before the subcommand (``bench --threads 1 cpu``) are not overwritten."""
+
+    def default(value):
+        return argparse.SUPPRESS if suppress else value
+
+    parser.add_argument("--threads", type=int, default=default(None),
+                        help="threads for NumPy's BLAS and PyTorch (default: the CPUs available to this process)")
+    parser.add_argument("--rounds", type=int, default=default(5), help="interleaved rounds; medians reported (default: 5)")
+    parser.add_argument("--steps", type=int, default=default(None),
+                        help="time this many steps per measurement instead of a full epoch (faster, noisier)")
+    parser.add_argument("--memory-epochs", type=int, default=default(1),
+                        help="epochs of the peak-memory runs (default: 1; 0 skips them)")
+    parser.add_argument("--recipes", nargs="*", choices=sorted(RECIPES), default=default(None), metavar="NAME",
+                        help=f"also run accuracy recipes ({', '.join(RECIPES)}; all when none named)")
+    parser.add_argument("--skip-speed", action="store_true", default=default(False),
+                        help="skip the speed comparison (e.g. with --recipes)")
+    parser.add_argument("--json", metavar="PATH", default=default(None), help="write all results to PATH as JSON")
+
+
+def add_cli(subparsers):
+    """Register ``python -m scratchnn bench [cpu|gpu]``."""
+    description = ("Benchmark scratchnn against PyTorch on this CPU (the default, 'bench cpu'), or on a GPU "
+                   "('bench gpu'). Targets: scratchnn/PyTorch time ratio <= 0.7 at batch 64 and <= 0.85 at 256; "
+                   "peak memory <= 400 MB; recipes: seed > 95%, best >= 98.6% test accuracy.")
+    parser = subparsers.add_parser("bench", help="time scratchnn against PyTorch; run the accuracy recipes",
+                                   description=description)
+    _add_cpu_options(parser, suppress=False)
+    parser.set_defaults(func=_cli_cpu, _parser=parser)
+    targets = parser.add_subparsers(dest="bench_target", metavar="TARGET")
+    cpu = targets.add_parser("cpu", help="CPU: scratchnn against PyTorch (default)", description=description)
+    _add_cpu_options(cpu, suppress=True)
+    cpu.set_defaults(func=_cli_cpu, _parser=cpu)
+    # The GPU benchmark lives in its own module (it needs CUDA); it registers 'bench gpu' itself.
+    if importlib.util.find_spec("scratchnn.gpubench") is not None:
+        from . import gpubench
+
+        gpubench.add_cli(targets)
+
+
+def _cli_cpu(args):
+    parser = args._parser
+    threads = args.threads if args.threads is not None else _available_cpus()
+    for name in ("threads", "rounds"):
+        if getattr(args, name) is not None and getattr(args, name) < 1:
+            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if threads < 1:
+        parser.error(f"--threads must be >= 1, got {threads}")
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps must be >= 1, got {args.steps}")
+    if args.memory_epochs < 0:
+        parser.error(f"--memory-epochs must be >= 0, got {args.memory_epochs}")
+    if importlib.util.find_spec("torch") is None:
+        print("error: bench cpu compares against PyTorch, which is not installed (pip install torch)", file=sys.stderr)
+        return 2
+    record = {}
+    if not args.skip_speed:
+        record["cpu"] = run_cpu_bench(threads=threads, rounds=args.rounds, steps=args.steps,
+                                      memory_epochs=args.memory_epochs)
+    if args.recipes is not None:
+        print("")
+        record["recipes"] = run_recipes(args.recipes or list(RECIPES), threads=threads)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, indent=1)
+        print(f"wrote {args.json}")
+    return 0

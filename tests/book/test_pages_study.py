@@ -1,0 +1,351 @@
+"""The study pages (landing page, study materials, milestones, resources) in the built site.
+
+Each test opens one rendered page and checks the elements that make it what it is: the
+package's own source on QUICK REFERENCE, the NGC command on LAB PREP, a passing gradient check
+on QUICKSTART, every milestone linked, at least twelve FAQ questions, and so on. Pages must not
+show a traceback, and every link between pages of the book must resolve.
+
+The bibliography test reads ``book/references.bib`` directly and needs no build.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import textwrap
+from pathlib import Path
+from urllib.parse import urldefrag
+
+import pytest
+from bs4 import BeautifulSoup
+
+STUDY_PAGES = [
+    "intro",
+    "study/quickstart",
+    "study/prerequisites",
+    "study/eli5",
+    "study/study-guide",
+    "study/quick-reference",
+    "study/lab-prep",
+    "study/troubleshooting",
+    "study/faq",
+    "study/milestones",
+    "study/resources",
+]
+TOPICS = [
+    "01-perceptron-to-mlp",
+    "02-activation-functions",
+    "03-loss-functions",
+    "04-regularization",
+    "05-normalization",
+    "06-weight-initialization",
+]
+LABS = [
+    "lab-1-numpy-mlp",
+    "lab-2-activation-study",
+    "lab-3-regularization",
+    "lab-4-normalization",
+    "lab-5-diagnostics",
+    "lab-6-gpu-acceleration",
+]
+# Keys the other chapters cite; each must exist in the one bibliography file.
+REQUIRED_BIB_KEYS = [
+    "glorot2010", "he2015", "ioffe2015", "ba2016", "zhang2019", "srivastava2014",
+    "hendrycks2016", "cybenko1989", "hornik1991", "nielsen2015", "cs231n",
+]  # fmt: skip
+NGC_COMMAND = "docker run --gpus all -it --rm nvcr.io/nvidia/pytorch:25.11-py3"
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+def page_path(site: Path, page: str) -> Path:
+    return site / "book" / f"{page}.html"
+
+
+def soup_of(site: Path, page: str) -> BeautifulSoup:
+    path = page_path(site, page)
+    assert path.exists(), f"{page}: no built page at {path}"
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def article(soup: BeautifulSoup):
+    """The page's main content (without the navigation, which lists every page)."""
+    main = soup.find("article") or soup.find("main")
+    assert main is not None, "page has no <article>/<main> element"
+    return main
+
+
+def text_of(node) -> str:
+    return re.sub(r"\s+", " ", node.get_text(" "))
+
+
+def glued_numbers(node) -> list[float]:
+    """The numbers myst-nb pasted into the prose ({glue:text} renders as span.pasted-text)."""
+    values = []
+    for span in node.select("span.pasted-text"):
+        try:
+            values.append(float(span.get_text().replace(",", "")))
+        except ValueError:
+            continue
+    return values
+
+
+def code_blocks(node) -> list[str]:
+    return [pre.get_text() for pre in node.find_all("pre")]
+
+
+def squash(code: str) -> str:
+    """Code with all whitespace removed, so highlighting spans and indentation cannot matter."""
+    return re.sub(r"\s+", "", code)
+
+
+def internal_links(node) -> list[str]:
+    links = []
+    for a in node.find_all("a", href=True):
+        href = a["href"]
+        if href.startswith(("http://", "https://", "mailto:", "#", "javascript:")):
+            continue
+        links.append(href)
+    return links
+
+
+# --------------------------------------------------------------------------------------------------
+# Every study page
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("page", STUDY_PAGES)
+def test_page_exists_without_tracebacks_or_errors(built_site, page):
+    main = article(soup_of(built_site, page))
+    text = text_of(main)
+    assert "Traceback" not in text, f"{page} shows a traceback"
+    for output in main.select("div.cell_output"):
+        output_text = output.get_text()
+        assert "Traceback" not in output_text and "Warning:" not in output_text, (
+            f"{page}: a cell output shows an error or warning: {output_text[:300]!r}"
+        )
+    assert not main.select("div.output.stderr, div.output.error"), f"{page} has stderr/error outputs"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", STUDY_PAGES)
+def test_internal_links_resolve(built_site, page):
+    path = page_path(built_site, page)
+    main = article(soup_of(built_site, page))
+    for href in internal_links(main):
+        target, _ = urldefrag(href)
+        if not target:
+            continue
+        resolved = (path.parent / target).resolve()
+        assert resolved.exists(), f"{page}: link {href!r} points at a missing file {resolved}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", STUDY_PAGES)
+def test_figures_have_alt_text(built_site, page):
+    main = article(soup_of(built_site, page))
+    for img in main.find_all("img"):
+        assert img.get("alt", "").strip(), f"{page}: an image without alt text: {img.get('src', '')[:80]}"
+
+
+# --------------------------------------------------------------------------------------------------
+# One test per page: the elements that page exists for
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_landing_page_has_outcomes_objectives_cards_and_how_to_use(built_site):
+    main = article(soup_of(built_site, "intro"))
+    text = text_of(main)
+    for objective, level in [("1.5.1", "Apply"), ("1.5.2", "Understand"), ("1.5.3", "Apply"), ("1.5.4", "Analyze")]:
+        row = next((tr for tr in main.find_all("tr") if objective in tr.get_text()), None)
+        assert row is not None, f"objectives table has no row {objective}"
+        assert level in row.get_text(), f"objective {objective} should be at Bloom's level {level}"
+    assert "12–15 hours" in text and "Week 5" in text and "Module 1.4" in text
+    cards = main.select(".sd-card")
+    assert len(cards) >= 6, f"expected a card grid, found {len(cards)} cards"
+    card_links = " ".join(a["href"] for card in cards for a in card.find_all("a", href=True))
+    for target in ("study/quickstart", "topics/01-perceptron-to-mlp", "labs/lab-1-numpy-mlp"):
+        assert target in card_links, f"no card links to {target}"
+    for how in ("Binder", "Colab", "make lab"):
+        assert how in text, f"the how-to-use note does not mention {how}"
+
+
+@pytest.mark.slow
+def test_quickstart_gradient_check_passes_on_the_page(built_site):
+    main = article(soup_of(built_site, "study/quickstart"))
+    text = text_of(main)
+    assert "import numpy as np" in code_blocks(main)[0]
+    assert "the gradient check passes" in text
+    tolerance_paragraph = next(p for p in main.find_all("p") if "The largest relative error is" in p.get_text())
+    max_error, tolerance = glued_numbers(tolerance_paragraph)[:2]
+    assert 0 <= max_error < tolerance <= 1e-6
+    # The page also shows scratchnn.Linear computing the same numbers as the inline classes.
+    assert "scratchnn.Linear(3, 5" in " ".join(code_blocks(main))
+
+
+@pytest.mark.slow
+def test_prerequisites_have_checklist_and_hidden_answers(built_site):
+    main = article(soup_of(built_site, "study/prerequisites"))
+    text = text_of(main)
+    assert text.count("☐") == 4, "one checklist item per skill"
+    for skill in ("broadcasting", "chain rule", "Python classes", "loss curve"):
+        assert skill.lower() in text.lower(), f"no section on {skill}"
+    assert len(main.select("details.sd-dropdown")) >= 4, "each skill's answer sits behind a toggle"
+    assert len(main.select(".tag_hide-output")) >= 4, "self-check outputs start hidden"
+    answers = [span.get_text() for span in main.select("span.pasted-text")]
+    assert "overfitting" in answers and "healthy" in answers
+
+
+@pytest.mark.slow
+def test_eli5_has_one_executed_figure_per_idea(built_site):
+    main = article(soup_of(built_site, "study/eli5"))
+    headings = [h.get_text() for h in main.find_all("h2")]
+    for idea in ("Activations", "Backpropagation", "Overfitting", "Normalization", "Initialization"):
+        assert any(idea in h for h in headings), f"no ELI5 section on {idea}"
+    figures = main.select("figure")
+    assert len(figures) >= 5 and all(f.find("img") and f.find("figcaption") for f in figures)
+
+
+@pytest.mark.slow
+def test_study_guide_has_roadmap_times_and_concept_map(built_site):
+    main = article(soup_of(built_site, "study/study-guide"))
+    table = next(t for t in main.find_all("table") if "What to do" in t.get_text())
+    rows = {text_of(tr): tr for tr in table.find_all("tr")}
+    lab_hours = {}
+    for row_text, row in rows.items():
+        for lab in LABS:
+            if any(lab in a["href"] for a in row.find_all("a", href=True)):
+                lab_hours[lab] = row_text.split("|")[-1] if "|" in row_text else row_text
+    assert len(lab_hours) == 6, f"every lab is on the roadmap, found {sorted(lab_hours)}"
+    assert lab_hours["lab-1-numpy-mlp"].strip().endswith("4 h")
+    for lab in LABS[1:]:
+        assert lab_hours[lab].strip().endswith("2 h"), f"{lab}: {lab_hours[lab]!r}"
+    links = " ".join(a["href"] for a in table.find_all("a", href=True))
+    for topic in TOPICS:
+        assert topic in links, f"topic {topic} missing from the roadmap"
+    assert any("concept map" in f.get_text().lower() for f in main.select("figure figcaption"))
+
+
+@pytest.mark.slow
+def test_quick_reference_shows_the_packages_own_source(built_site):
+    import scratchnn
+
+    main = article(soup_of(built_site, "study/quick-reference"))
+    shown = squash(" ".join(code_blocks(main)))
+    for function in (
+        scratchnn.Linear.forward,
+        scratchnn.Linear.backward,
+        scratchnn.ReLU.backward,
+        scratchnn.CrossEntropyLoss.backward,
+        scratchnn.BatchNorm1d.backward,
+        scratchnn.LayerNorm.backward,
+        scratchnn.RMSNorm.backward,
+        scratchnn.optim.SGD.step,
+    ):
+        source = textwrap.dedent(inspect.getsource(function))
+        assert squash(source) in shown, f"{function.__qualname__} source is not on the page"
+    text = text_of(main)
+    for needed in ("Batch size dependency", "sqrt", "Debugging checklist", "overfit a single batch"):
+        assert needed.lower() in text.lower(), f"quick reference lacks {needed!r}"
+    assert any("He std" in t.get_text() for t in main.find_all("table")), "no computed init table"
+
+
+@pytest.mark.slow
+def test_lab_prep_has_setup_commands_and_executed_checks(built_site):
+    main = article(soup_of(built_site, "study/lab-prep"))
+    code = " ".join(code_blocks(main))
+    for command in (NGC_COMMAND, "make book", "make lab", "python -m scratchnn data", "torch.cuda.is_available()"):
+        assert command in code, f"lab prep lacks {command!r}"
+    assert "arm64" in text_of(main).lower()
+    outputs = " ".join(o.get_text() for o in main.select("div.cell_output"))
+    assert "train class counts match the published ones: True" in outputs
+    assert "test class counts match the published ones:  True" in outputs
+    assert "CUDA available:" in outputs
+
+
+@pytest.mark.slow
+def test_troubleshooting_reproduces_failures(built_site):
+    main = article(soup_of(built_site, "study/troubleshooting"))
+    seed_table = main.find("table")
+    for symptom in ("torch.cuda.is_available()", "NaN", "barely decreases", "Kernel crashes", "ModuleNotFoundError"):
+        assert symptom in seed_table.get_text(), f"common-issues table lacks {symptom!r}"
+    outputs = " ".join(o.get_text() for o in main.select("div.cell_output"))
+    assert "Training diverged at epoch" in outputs, "the NaN guard's error is not shown"
+    assert "diagnosis: stalled" in outputs, "no stalled run"
+    assert "diverging:" in outputs, "no diverging run"
+    assert "sys.path" in text_of(main)
+
+
+@pytest.mark.slow
+def test_faq_has_at_least_twelve_linked_questions(built_site):
+    main = article(soup_of(built_site, "study/faq"))
+    sections = [s for s in main.find_all("section") if s.find("h2") and s.find("h2").get_text().strip().endswith("?")]
+    assert len(sections) >= 12, f"only {len(sections)} questions"
+    for section in sections:
+        question = section.find("h2").get_text().strip()
+        links = internal_links(section)
+        assert any("topics/" in href or "labs/" in href or href.endswith(".html") for href in links), (
+            f"FAQ {question!r} links to no chapter"
+        )
+
+
+@pytest.mark.slow
+def test_milestones_link_every_milestone_and_report_the_gpu_record(built_site):
+    from scratchnn import records
+
+    path = page_path(built_site, "study/milestones")
+    main = article(soup_of(built_site, "study/milestones"))
+    table = main.find("table")
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) == 7, "the seed has seven milestones"
+    for row in rows:
+        links = [a["href"] for a in row.find_all("a", href=True)]
+        assert links, f"milestone without evidence link: {text_of(row)}"
+        assert all((path.parent / urldefrag(href)[0]).resolve().exists() for href in links)
+    links = " ".join(a["href"] for a in table.find_all("a", href=True))
+    for lab in LABS:
+        assert lab in links, f"no milestone links {lab}"
+    gpu_row = text_of(rows[5])
+    expected = "DGX Spark record present" if records.has_dgx_spark_record() else "no DGX Spark record yet"
+    assert expected in gpu_row
+
+
+@pytest.mark.slow
+def test_resources_bibliography_and_next_steps(built_site):
+    main = article(soup_of(built_site, "study/resources"))
+    text = text_of(main)
+    for title in (
+        "Understanding the difficulty of training deep feedforward neural networks",
+        "Delving Deep into Rectifiers",
+        "Batch Normalization",
+        "Layer Normalization",
+        "Root Mean Square Layer Normalization",
+        "Dropout: A Simple Way to Prevent Neural Networks from Overfitting",
+        "Gaussian Error Linear Units",
+        "Approximation by superpositions of a sigmoidal function",
+        "Approximation capabilities of multilayer feedforward networks",
+        "Neural Networks and Deep Learning",
+        "CS231n",
+    ):
+        assert title in text, f"bibliography lacks {title!r}"
+    assert "Module 1.6: Classical ML Foundations" in text
+
+
+# --------------------------------------------------------------------------------------------------
+# No build needed
+# --------------------------------------------------------------------------------------------------
+def test_bibliography_has_every_key_the_book_cites(repo_root):
+    from pybtex.database import parse_file
+
+    bib = parse_file(str(repo_root / "book" / "references.bib"))
+    for key in REQUIRED_BIB_KEYS:
+        assert key in bib.entries, f"references.bib lacks {key}"
+    for key, entry in bib.entries.items():
+        assert entry.fields.get("title"), f"{key} has no title"
+        assert entry.fields.get("year", "").isdigit(), f"{key} has no year"
+        assert entry.persons.get("author"), f"{key} has no author"
+    cited = set()
+    for chapter in (repo_root / "book").rglob("*.md"):
+        for roles in re.findall(r"\{cite(?::[a-z]+)?\}`([^`]+)`", chapter.read_text(encoding="utf-8")):
+            cited.update(key.strip() for key in roles.split(","))
+    missing = sorted(cited - set(bib.entries))
+    assert not missing, f"chapters cite keys that references.bib lacks: {missing}"

@@ -1,0 +1,150 @@
+"""Headless Chromium over the built site (the session's ``built_site``), served on 127.0.0.1.
+
+The browser runs offline and hermetic: requests to anything but the local server are aborted and
+recorded, except MathJax, which the site loads from its CDN and which is served here from the
+pinned npm copy (``node_modules/mathjax``, version pinned in ``package.json`` and in
+``_config.yml``'s ``mathjax_path``) so that pages with math are checked with math rendered.
+
+Missing Chromium or MathJax FAILS the tests, naming what is missing: ``make test`` installs both
+(``apt-get install -y chromium`` when root; ``npm ci``).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def mathjax_cdn_prefix() -> str:
+    """The CDN folder of the MathJax build the site loads (``_config.yml``: ``mathjax_path``)."""
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+    return config["sphinx"]["config"]["mathjax_path"].rsplit("/", 1)[0] + "/"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        pass
+
+
+@pytest.fixture(scope="session")
+def mathjax_prefix() -> str:
+    return mathjax_cdn_prefix()
+
+
+@pytest.fixture(scope="session")
+def site_url(built_site: Path):
+    """Serve the built site on a free local port for the whole session."""
+    handler = functools.partial(QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(book_build_dir: Path) -> Path:
+    folder = book_build_dir / "_build" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@dataclass
+class PageLog:
+    """What went wrong while a page was open."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    blocked_requests: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="session")
+def browser_context(tmp_path_factory, repo_root: Path):
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Chromium is missing: no executable at {CHROMIUM}. Install it (Debian: "
+            "`apt-get install -y chromium`; `make test` does this when run as root) or set "
+            "CHROMIUM_PATH.",
+            pytrace=False,
+        )
+    mathjax_dir = repo_root / "node_modules" / "mathjax" / "es5"
+    if not (mathjax_dir / "tex-mml-chtml.js").exists():
+        pytest.fail(
+            f"MathJax is missing: {mathjax_dir} does not exist. Run `npm ci` (needs node and npm; "
+            "`make test` does this).",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            user_data_dir=str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
+        )
+        context.mathjax_dir = mathjax_dir
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def open_page(browser_context, site_url: str, mathjax_prefix: str):
+    """``open_page(path) -> (page, PageLog)``: load a page of the site and record every problem."""
+    opened = []
+    cdn_prefix = mathjax_prefix
+
+    def route(route, request):
+        url = request.url
+        if url.startswith(site_url):
+            return route.continue_()
+        if url.startswith(cdn_prefix):
+            local = browser_context.mathjax_dir / url[len(cdn_prefix):].split("?")[0]
+            if local.is_file():
+                return route.fulfill(path=str(local))
+        log.blocked_requests.append(url)
+        return route.abort()
+
+    log = PageLog()
+
+    def _open(path: str):
+        page = browser_context.new_page()
+        opened.append(page)
+        page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
+        page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+        page.on(
+            "requestfailed",
+            lambda request: urlparse(request.url).hostname == "127.0.0.1"
+            and log.failed_requests.append(f"{request.url}: {request.failure}"),
+        )
+        page.route("**/*", route)
+        response = page.goto(f"{site_url}/{path}", wait_until="load")
+        assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
+        page.wait_for_load_state("networkidle")
+        return page, log
+
+    yield _open
+    for page in opened:
+        page.close()

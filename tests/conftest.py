@@ -1,0 +1,118 @@
+"""Fixtures shared by the whole suite: the repository layout and the full-book build.
+
+``built_site`` builds the FULL book once per test session, strictly (``-W -n --keep-going``), and
+returns the ``Path`` of its ``html`` folder. Any test that needs the rendered site (page checks,
+browser checks) asks for it; the build is shared, so it runs once.
+
+Where it builds: ``--path-output $BOOK_BUILD_DIR`` (default: the repository root, so the site lands
+in ``_build/html`` like ``make book``). Point it elsewhere while iterating, e.g.
+``BOOK_BUILD_DIR=/tmp/build-me .venv/bin/pytest tests/browser``. The build is incremental: chapters
+whose code (and the package) did not change come from the execution cache.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+STRICT_FLAGS = ("-W", "-n", "--keep-going")
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """One ``jupyter-book build``: its exit code and combined output (also saved to ``log_path``)."""
+
+    returncode: int
+    output: str
+    log_path: Path
+    html: Path
+    seconds: float
+
+    def sphinx_warnings(self) -> list[str]:
+        """Sphinx warning lines (``path: WARNING: ...``), not the kernel's own log lines."""
+        return [
+            line
+            for line in self.output.splitlines()
+            if "WARNING:" in line and "[IPKernelApp]" not in line
+        ]
+
+    def tail(self, lines: int = 60) -> str:
+        return "\n".join(self.output.splitlines()[-lines:])
+
+
+def run_jupyter_book(
+    source: Path, path_output: Path, *, env: dict[str, str] | None = None, timeout: float = 3600
+) -> BuildResult:
+    """Build the book in ``source`` strictly into ``path_output/_build/html``; never raises on failure.
+
+    The output is kept without terminal colour codes (tracebacks from the kernel carry them).
+    """
+    path_output.mkdir(parents=True, exist_ok=True)
+    log_path = path_output / "_build" / "build.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    completed = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(source), *STRICT_FLAGS, "--path-output", str(path_output)],
+        cwd=source,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+    )
+    output = ANSI_ESCAPE.sub("", completed.stdout)
+    log_path.write_text(output)
+    return BuildResult(
+        returncode=completed.returncode,
+        output=output,
+        log_path=log_path,
+        html=path_output / "_build" / "html",
+        seconds=time.perf_counter() - started,
+    )
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def book_builder():
+    """``run_jupyter_book(source, path_output, env=..., timeout=...) -> BuildResult`` for tests that build other books."""
+    return run_jupyter_book
+
+
+@pytest.fixture(scope="session")
+def book_build_dir() -> Path:
+    """The ``--path-output`` of the full-book build: ``$BOOK_BUILD_DIR`` or the repository root."""
+    return Path(os.environ.get("BOOK_BUILD_DIR") or REPO_ROOT).resolve()
+
+
+@pytest.fixture(scope="session")
+def full_book_build(book_build_dir: Path) -> BuildResult:
+    """The full book, built once per session with ``-W -n --keep-going``; fails loudly if the build fails."""
+    result = run_jupyter_book(REPO_ROOT, book_build_dir)
+    if result.returncode != 0:
+        pytest.fail(
+            f"the full book build failed (exit {result.returncode}); full log: {result.log_path}\n"
+            f"--- last lines ---\n{result.tail()}",
+            pytrace=False,
+        )
+    return result
+
+
+@pytest.fixture(scope="session")
+def built_site(full_book_build: BuildResult) -> Path:
+    """The ``html`` folder of the full book, built once per session (see module docstring)."""
+    return full_book_build.html

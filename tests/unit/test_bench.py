@@ -1,0 +1,96 @@
+"""scratchnn.bench: the work model, the measurement plumbing and the command line (no timing is asserted)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import scratchnn.data
+from scratchnn import bench
+from scratchnn.__main__ import main
+from scratchnn.data import MNIST
+
+
+def test_useful_flops_count_forward_weight_and_input_gradients_but_not_the_image_gradient():
+    # 4-3-2 with batch 5: P = 12 + 6 = 18 weights, P1 = 12 in the first layer.
+    # forward 2*5*18 = 180, weight gradients 180, input gradients only for layer 2: 2*5*6 = 60.
+    assert bench.useful_flops_per_step((4, 3, 2), 5) == 420
+    seed_mlp = 784 * 256 + 256 * 128 + 128 * 10
+    assert bench.useful_flops_per_step(bench.SIZES, 64) == 2 * 64 * (3 * seed_mlp - 784 * 256)
+
+
+def test_matmul_peak_is_a_positive_rate():
+    assert bench.matmul_peak_gflops(n=64, repeats=2) > 0
+
+
+def test_peak_memory_of_a_child_process_is_measured_for_that_process():
+    # The child holds 200 MB at its peak; its ru_maxrss must show it, and its exit code must come back.
+    code = "import numpy as np; a = np.ones(200 * 2**20 // 8); print(a.sum() > 0)"
+    status, peak_mb, text = bench._run_measured([sys.executable, "-c", code])
+    assert status == 0 and text.strip() == "True"
+    assert 200 <= peak_mb < 1000
+    status, small_mb, _ = bench._run_measured([sys.executable, "-c", "import sys; sys.exit(3)"])
+    assert status == 3 and small_mb < peak_mb
+
+
+def test_recipes_are_valid_train_command_lines():
+    from scratchnn.__main__ import build_parser
+
+    parser = build_parser()
+    for name, arguments in bench.RECIPES.items():
+        args = parser.parse_args(["train", *arguments])
+        assert args.epochs <= 10, name
+    seed = parser.parse_args(["train", *bench.RECIPES["seed"]])
+    assert (seed.hidden, seed.activation, seed.optimizer, seed.lr, seed.batch_size, seed.epochs) == (
+        [256, 128], "relu", "sgd", 0.01, 64, 10)
+    best = parser.parse_args(["train", *bench.RECIPES["best"]])
+    assert best.hidden == [512, 256] and best.momentum == 0.9 and best.schedule == "cosine"
+    assert parser.parse_args(["train", *bench.RECIPES["best+shift"]]).augment_shift == 2
+
+
+def test_help_describes_the_targets_and_the_cpu_subcommand():
+    result = subprocess.run([sys.executable, "-m", "scratchnn", "bench", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    for text in ("--threads", "--rounds", "--steps", "--recipes", "cpu", "0.7", "400 MB"):
+        assert text in result.stdout, text
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["bench", "--rounds", "0"], "--rounds must be >= 1"),
+    (["bench", "cpu", "--threads", "0"], "--threads must be >= 1"),
+    (["bench", "--steps", "-5"], "--steps must be >= 1"),
+    (["bench", "--recipes", "fastest"], "invalid choice: 'fastest'"),
+])
+def test_bad_arguments_give_one_line_errors(arguments, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(arguments)
+    assert exit_info.value.code == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0]
+
+
+def test_options_before_the_cpu_subcommand_are_kept():
+    from scratchnn.__main__ import build_parser
+
+    args = build_parser().parse_args(["bench", "--rounds", "2", "cpu", "--steps", "3"])
+    assert args.rounds == 2 and args.steps == 3 and args.func is bench._cli_cpu
+    default = build_parser().parse_args(["bench"])
+    assert default.rounds == 5 and default.func is bench._cli_cpu
+
+
+def test_a_tiny_cpu_bench_runs_end_to_end(monkeypatch, capsys):
+    pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    fake = MNIST(rng.random((640, 784), dtype=np.float32), rng.integers(0, 10, 640),
+                 rng.random((64, 784), dtype=np.float32), rng.integers(0, 10, 64))
+    monkeypatch.setattr(scratchnn.data, "load_mnist", lambda **kwargs: fake)
+    result = bench.run_cpu_bench(threads=1, rounds=2, steps=2, memory_epochs=0)
+    out = capsys.readouterr().out
+    assert "threads: 1" in out and "ratio" in out and "openblas" in out.lower() + result["blas"].lower()
+    for batch_size in ("64", "256"):
+        entry = result["batch_sizes"][batch_size]
+        assert len(entry["all_seconds_per_epoch"]["scratchnn"]) == 2 and entry["steps_timed"] == 2
+        assert entry["ratio"] == pytest.approx(
+            entry["seconds_per_epoch"]["scratchnn"] / entry["seconds_per_epoch"]["pytorch"])
+        assert 0 < entry["fraction_of_peak"]["scratchnn"]

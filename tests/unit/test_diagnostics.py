@@ -1,0 +1,243 @@
+"""scratchnn.diagnostics: activation statistics, gradient norms, update ratios, overfit-one-batch and diagnose().
+
+diagnose() is fed Histories of real, short training runs of each failure (spirals: always available;
+an MNIST subset too when the verified MNIST is in the cache).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import scratchnn as nn
+from scratchnn import diagnostics, optim
+from scratchnn.data import make_spirals
+from scratchnn.diagnostics import (
+    activation_stats,
+    diagnose,
+    gradient_norms,
+    history_gradient_norms,
+    overfit_single_batch,
+    record_activations,
+    update_to_weight_ratios,
+)
+from scratchnn.train import History, TrainingDiverged, fit, make_mlp
+
+
+# --- activations ------------------------------------------------------------------------------------
+def test_record_activations_returns_each_layer_output_in_order_and_unwraps():
+    model = make_mlp([2, 4, 3], seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 2)).astype(np.float32)
+    model.train()
+    outputs = record_activations(model, x)
+    assert list(outputs) == ["0", "1", "2"]
+    np.testing.assert_array_equal(outputs["0"], x @ model[0].weight.data + model[0].bias.data)
+    np.testing.assert_array_equal(outputs["1"], np.maximum(outputs["0"], 0))
+    np.testing.assert_array_equal(outputs["2"], model(x))
+    assert all("forward" not in module.__dict__ for _, module in model.named_modules())
+    assert model.training
+
+
+def test_dead_relu_units_are_counted():
+    model = make_mlp([3, 6, 2], seed=0)
+    model[0].bias.data[:2] = -1e3  # two units can never fire
+    model[0].bias.data[2:] = 1e3  # four units always fire
+    x = np.random.default_rng(0).random((50, 3)).astype(np.float32)
+    stats = activation_stats(model, x)["1"]
+    assert stats.kind == "ReLU"
+    assert stats.fraction_dead == pytest.approx(2 / 6) and stats.fraction_zero == pytest.approx(2 / 6)
+    assert stats.fraction_saturated is None
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_saturation_grows_with_the_weight_scale(activation):
+    x = np.random.default_rng(0).standard_normal((200, 20)).astype(np.float32)
+    fractions = []
+    for scale in (0.01, 100.0):
+        model = make_mlp([20, 50, 2], activation=activation, seed=0)
+        model[0].weight.data *= scale
+        stats = activation_stats(model, x)["1"]
+        fractions.append(stats.fraction_saturated)
+        assert stats.fraction_dead is None
+    assert fractions[0] == 0.0 and fractions[1] > 0.95
+
+
+def test_saturation_threshold_is_a_tenth_of_the_peak_derivative():
+    model = nn.Sequential(nn.Sigmoid())
+    s = np.array([[0.02, 0.03, 0.5, 0.97, 0.98]])
+    x = np.log(s / (1 - s)).astype(np.float64)  # logits whose sigmoid is s
+    # s(1-s) < 0.025 exactly for s < 0.0257 or s > 0.9743
+    assert activation_stats(model, x)["0"].fraction_saturated == pytest.approx(2 / 5)
+
+
+# --- gradients and updates --------------------------------------------------------------------------
+def test_gradient_norms_match_a_manual_backward_pass():
+    x, y = make_spirals(10, 3, seed=0)
+    model = make_mlp([2, 8, 8, 3], seed=0)
+    norms = gradient_norms(model, nn.CrossEntropyLoss(), x, y)
+    assert list(norms) == ["0.weight", "2.weight", "4.weight"]
+    reference = make_mlp([2, 8, 8, 3], seed=0)
+    loss_fn = nn.CrossEntropyLoss()
+    loss_fn(reference(x), y)
+    reference.backward(loss_fn.backward())
+    for name, param in reference.named_parameters():
+        if name in norms:
+            assert norms[name] == pytest.approx(float(np.linalg.norm(param.grad)), rel=1e-6)
+    assert len(gradient_norms(model, nn.CrossEntropyLoss(), x, y, weights_only=False)) == 6
+
+
+def test_update_to_weight_ratio_of_plain_sgd_is_lr_times_grad_over_weight():
+    x, y = make_spirals(10, 3, seed=0)
+    model = make_mlp([2, 8, 3], seed=0)
+    norms = gradient_norms(model, nn.CrossEntropyLoss(), x, y)
+    weight_norms = {name: float(np.linalg.norm(p.data)) for name, p in model.named_parameters()}
+    ratios = update_to_weight_ratios(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01), x, y)
+    for name, ratio in ratios.items():
+        assert ratio == pytest.approx(0.01 * norms[name] / weight_norms[name], rel=1e-4)
+
+
+def test_history_gradient_norms_picks_one_epoch_of_the_weights():
+    history = History(grad_norms={"0.weight": [1.0, 2.0], "0.bias": [3.0, 4.0], "2.weight": [5.0, 6.0]})
+    assert history_gradient_norms(history, 1) == {"0.weight": 2.0, "2.weight": 6.0}
+    with pytest.raises(ValueError, match="no gradient norms"):
+        history_gradient_norms(History())
+
+
+# --- overfit one batch ------------------------------------------------------------------------------
+def test_a_working_network_overfits_one_batch():
+    # Random labels on random points: nothing to generalise, only to memorise.
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((32, 10)).astype(np.float32), rng.integers(0, 3, 32)
+    model = make_mlp([10, 64, 64, 3], seed=0)
+    result = overfit_single_batch(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01), x, y,
+                                  steps=500, target_loss=0.01)
+    assert result.passed and result.final_loss < 0.01 and len(result.losses) < 500
+    assert result.message.startswith("PASS") and "memorise" in result.message
+
+
+def test_a_frozen_network_fails_and_points_at_backward():
+    x, y = make_spirals(11, 3, seed=0)
+    model = make_mlp([2, 64, 3], seed=0)
+    result = overfit_single_batch(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.0), x, y,
+                                  steps=20, target_loss=0.01)
+    assert not result.passed and len(result.losses) == 20
+    assert "FAIL" in result.message and "gradcheck" in result.message
+
+
+def test_an_exploding_run_fails_and_blames_the_learning_rate():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((32, 1)).astype(np.float32)
+    model = make_mlp([1, 16, 1], seed=0)
+    with np.errstate(all="ignore"):
+        result = overfit_single_batch(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=100.0), x, 3 * x,
+                                      steps=50, target_loss=1e-3)
+    assert not result.passed and not math.isfinite(result.final_loss)
+    assert "learning rate is too high" in result.message
+
+
+# --- diagnose on real runs --------------------------------------------------------------------------
+SPIRALS_TRAIN = make_spirals(100, 3, noise=0.2, seed=1)
+SPIRALS_VAL = make_spirals(100, 3, noise=0.2, seed=2)
+
+
+def _spiral_run(sizes, *, activation="relu", optimizer="sgd", lr, epochs, train=SPIRALS_TRAIN, **kwargs):
+    model = make_mlp(sizes, activation=activation, seed=0)
+    if optimizer == "sgd":
+        opt = optim.SGD(model.parameters(), lr=lr, **kwargs)
+    else:
+        opt = optim.Adam(model.parameters(), lr=lr)
+    try:
+        return fit(model, nn.CrossEntropyLoss(), opt, train, val=SPIRALS_VAL, epochs=epochs, batch_size=32,
+                   seed=0, progress=False)
+    except TrainingDiverged as error:
+        return error.history
+
+
+SPIRAL_CASES = {
+    # name: (expected finding, run)
+    "learning rate 100": ("diverging", lambda: _spiral_run([2, 64, 3], lr=100.0, epochs=5)),
+    "learning rate 1e-5": ("stalled", lambda: _spiral_run([2, 64, 3], lr=1e-5, epochs=5)),
+    "8 sigmoid layers": ("vanishing_gradients",
+                         lambda: _spiral_run([2] + [32] * 8 + [3], activation="sigmoid", lr=0.1, epochs=5)),
+    "30 points, big net": ("overfitting", lambda: _spiral_run([2, 256, 256, 3], optimizer="adam", lr=0.01,
+                                                            epochs=150, train=make_spirals(10, 3, noise=0.3, seed=3))),
+    "linear model": ("underfitting", lambda: _spiral_run([2, 3], lr=0.1, epochs=30, momentum=0.9)),
+    "good settings": ("healthy", lambda: _spiral_run([2, 64, 64, 3], optimizer="adam", lr=0.01, epochs=60)),
+}
+
+
+@pytest.mark.parametrize("case", SPIRAL_CASES)
+def test_diagnose_names_the_failure_of_a_real_spiral_run(case):
+    expected, run = SPIRAL_CASES[case]
+    finding = diagnose(run())
+    assert finding.name == expected, str(finding)
+    assert finding.fix == diagnostics.FIXES[expected] and finding.evidence
+    assert expected in str(finding)
+
+
+def test_diagnose_reports_the_evidence_behind_each_finding():
+    vanishing = diagnose(SPIRAL_CASES["8 sigmoid layers"][1]())
+    assert vanishing.evidence["input_layer"] == "0.weight" and vanishing.evidence["output_layer"] == "16.weight"
+    assert vanishing.evidence["ratio"] < diagnostics.VANISHING_RATIO
+    stalled = diagnose(SPIRAL_CASES["learning rate 1e-5"][1]())
+    assert stalled.evidence["loss_fraction_left"] > diagnostics.STALLED_FRACTION and stalled.evidence["lr"] == 1e-5
+    overfit = diagnose(SPIRAL_CASES["30 points, big net"][1]())
+    assert overfit.evidence["val_loss_rise"] > diagnostics.OVERFIT_VAL_RISE
+    assert overfit.evidence["final_train_loss"] < overfit.evidence["best_val_loss"]
+
+
+def test_a_nan_run_is_diverging_with_where_it_happened():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((256, 1)).astype(np.float32)
+    model = make_mlp([1, 32, 1], seed=0)
+    with pytest.raises(TrainingDiverged) as caught:
+        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=50.0), (x, 3 * x), epochs=5, batch_size=32,
+            seed=0, progress=False)
+    finding = diagnose(caught.value.history)
+    assert finding.name == "diverging"
+    assert finding.evidence["step"] == caught.value.step and finding.evidence["lr"] == 50.0
+
+
+def test_diagnose_rejects_an_empty_history():
+    with pytest.raises(ValueError, match="empty"):
+        diagnose(History())
+
+
+@pytest.fixture(scope="module")
+def mnist_subset():
+    from scratchnn.data import MNISTUnavailable, load_mnist
+
+    try:
+        mnist = load_mnist(download=False)
+    except MNISTUnavailable:
+        pytest.skip("real MNIST is not in the cache (run `python -m scratchnn data fetch`)")
+    return (mnist.x_train[:3000], mnist.y_train[:3000]), (mnist.x_train[50000:52000], mnist.y_train[50000:52000])
+
+
+MNIST_CASES = {
+    "learning rate 10": ("diverging", dict(sizes=[784, 64, 10], lr=10.0, epochs=3)),
+    "learning rate 1e-5": ("stalled", dict(sizes=[784, 64, 10], lr=1e-5, epochs=3)),
+    "8 sigmoid layers": ("vanishing_gradients", dict(sizes=[784] + [64] * 8 + [10], activation="sigmoid",
+                                                     lr=0.1, epochs=3)),
+    "200 images, 512-512 net": ("overfitting", dict(sizes=[784, 512, 512, 10], lr=0.05, momentum=0.9,
+                                                    epochs=40, n_train=200)),
+    "2 hidden units": ("underfitting", dict(sizes=[784, 2, 10], lr=0.05, momentum=0.9, epochs=3)),
+    "good settings": ("healthy", dict(sizes=[784, 64, 10], lr=0.05, momentum=0.9, epochs=5)),
+}
+
+
+@pytest.mark.parametrize("case", MNIST_CASES)
+def test_diagnose_names_the_failure_of_a_real_mnist_run(case, mnist_subset):
+    expected, settings = MNIST_CASES[case]
+    settings = dict(settings)
+    (x, y), val = mnist_subset
+    n_train = settings.pop("n_train", len(x))
+    model = make_mlp(settings.pop("sizes"), activation=settings.pop("activation", "relu"), seed=0)
+    opt = optim.SGD(model.parameters(), lr=settings.pop("lr"), momentum=settings.pop("momentum", 0.0))
+    try:
+        history = fit(model, nn.CrossEntropyLoss(), opt, (x[:n_train], y[:n_train]), val=val,
+                      epochs=settings.pop("epochs"), batch_size=64, seed=0, progress=False)
+    except TrainingDiverged as error:
+        history = error.history
+    finding = diagnose(history)
+    assert finding.name == expected, str(finding)

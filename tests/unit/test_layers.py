@@ -1,0 +1,85 @@
+"""Linear against torch.nn.Linear (float64 oracle), gradient accumulation, dtypes and initializers."""
+
+import numpy as np
+import pytest
+import torch
+
+from scratchnn import Linear
+from scratchnn.gradcheck import check_module
+
+
+def assert_close(ours, theirs, rtol=1e-6):
+    theirs = theirs.detach().numpy() if isinstance(theirs, torch.Tensor) else np.asarray(theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * 1e-3 * max(np.abs(theirs).max(), 1e-30))
+
+
+@pytest.mark.parametrize("batch, fan_in, fan_out, bias, seed",
+                         [(1, 1, 1, True, 0), (7, 5, 3, True, 1), (32, 64, 10, False, 2), (3, 100, 40, True, 3)])
+@pytest.mark.parametrize("mode", ["train", "eval"])
+def test_linear_matches_torch(batch, fan_in, fan_out, bias, seed, mode):
+    rng = np.random.default_rng(seed)
+    layer = Linear(fan_in, fan_out, bias=bias, rng=rng, dtype=np.float64).train(mode == "train")
+    if bias:
+        layer.bias.data[:] = rng.standard_normal(fan_out)
+    x, g = rng.standard_normal((batch, fan_in)), rng.standard_normal((batch, fan_out))
+
+    reference = torch.nn.Linear(fan_in, fan_out, bias=bias, dtype=torch.float64)
+    with torch.no_grad():
+        reference.weight.copy_(torch.from_numpy(layer.weight.data.T))  # torch stores (out, in)
+        if bias:
+            reference.bias.copy_(torch.from_numpy(layer.bias.data))
+    xt = torch.tensor(x, requires_grad=True)
+    yt = reference(xt)
+    yt.backward(torch.from_numpy(g))
+
+    assert_close(layer(x), yt)
+    assert_close(layer.backward(g), xt.grad)
+    assert_close(layer.weight.grad, reference.weight.grad.T)
+    if bias:
+        assert_close(layer.bias.grad, reference.bias.grad)
+
+
+def test_backward_accumulates_parameter_gradients():
+    rng = np.random.default_rng(0)
+    layer = Linear(4, 3, rng=rng, dtype=np.float64)
+    x, g = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    layer(x)
+    layer.backward(g)
+    once = layer.weight.grad.copy(), layer.bias.grad.copy()
+    layer.backward(g)
+    np.testing.assert_allclose(layer.weight.grad, 2 * once[0])
+    np.testing.assert_allclose(layer.bias.grad, 2 * once[1])
+
+
+def test_input_grad_false_skips_only_the_input_gradient():
+    rng = np.random.default_rng(0)
+    layer = Linear(4, 3, rng=rng)
+    x, g = rng.standard_normal((6, 4)).astype(np.float32), rng.standard_normal((6, 3)).astype(np.float32)
+    layer(x)
+    assert layer.backward(g, input_grad=False) is None
+    np.testing.assert_allclose(layer.weight.grad, x.T @ g, rtol=1e-6)
+
+
+def test_float32_in_float32_out_and_float64_input_is_cast_to_the_layer_dtype():
+    layer = Linear(3, 2, rng=0)
+    assert layer.weight.data.dtype == np.float32 and layer.bias.data.dtype == np.float32
+    assert layer(np.ones((2, 3), dtype=np.float32)).dtype == np.float32
+    assert layer(np.ones((2, 3))).dtype == np.float32
+    assert layer.backward(np.ones((2, 2), dtype=np.float32)).dtype == np.float32
+    assert Linear(3, 2, rng=0, dtype=np.float64)(np.ones((2, 3), dtype=np.float32)).dtype == np.float64
+
+
+def test_same_seed_same_weights_and_init_by_name_or_callable():
+    np.testing.assert_array_equal(Linear(5, 4, rng=3).weight.data, Linear(5, 4, rng=3).weight.data)
+    assert not Linear(5, 4, init="zeros").weight.data.any()
+    custom = Linear(5, 4, init=lambda fan_in, fan_out, rng, dtype: np.full((fan_in, fan_out), 0.5, dtype))
+    np.testing.assert_array_equal(custom.weight.data, 0.5)
+    with pytest.raises(ValueError, match="unknown initializer 'glorot'"):
+        Linear(5, 4, init="glorot")
+
+
+def test_linear_passes_gradient_check():
+    rng = np.random.default_rng(0)
+    errors = check_module(Linear(6, 4, rng=rng), rng.standard_normal((5, 6)))
+    assert set(errors) == {"input", "weight", "bias"}
+    assert max(errors.values()) < 1e-6, errors

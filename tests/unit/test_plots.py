@@ -1,0 +1,181 @@
+"""scratchnn.plots: the book style and every figure function (they return Figures, draw, and validate input)."""
+
+import io
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from scratchnn import optim, plots
+from scratchnn.activations import relu, relu_grad
+from scratchnn.data import make_spirals
+from scratchnn.losses import CrossEntropyLoss
+from scratchnn.train import History, fit, make_mlp
+
+
+def _renders(fig):
+    """Draw the figure to PNG bytes; warnings (e.g. layout or glyph problems) fail the test."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig.savefig(buffer, format="png")
+    return buffer.getvalue().startswith(b"\x89PNG")
+
+
+@pytest.fixture(scope="module")
+def history():
+    train, val = make_spirals(30, 3, seed=1), make_spirals(30, 3, seed=2)
+    model = make_mlp([2, 16, 3], seed=0)
+    return fit(model, CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train, val=val, epochs=4,
+               batch_size=16, seed=0, progress=False)
+
+
+def test_book_style_is_applied_and_idempotent():
+    with matplotlib.rc_context():
+        plots.use_book_style()
+        first = dict(matplotlib.rcParams)
+        plots.use_book_style()
+        assert dict(matplotlib.rcParams) == first
+        rc = matplotlib.rcParams
+        assert matplotlib.colors.to_hex(rc["figure.facecolor"]) == "#ffffff"
+        assert matplotlib.colors.to_hex(rc["axes.facecolor"]) == "#ffffff"
+        assert rc["savefig.transparent"] is False
+        assert rc["figure.dpi"] == 110 and rc["savefig.dpi"] == 200
+        assert rc["axes.prop_cycle"].by_key()["color"][:3] == ["#0072B2", "#D55E00", "#009E73"]
+        assert "F0E442" not in str(rc["axes.prop_cycle"])  # Okabe-Ito yellow vanishes on white
+
+
+def test_book_style_asks_ipython_for_retina_pngs_even_before_pyplot_is_loaded():
+    # A fresh interpreter with an IPython shell, as in a notebook kernel.
+    code = (
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "from matplotlib.figure import Figure\n"
+        "shell = InteractiveShell.instance()\n"
+        "from scratchnn.plots import use_book_style\n"
+        "use_book_style()\n"
+        "from matplotlib_inline.backend_inline import InlineBackend\n"
+        "assert InlineBackend.instance().figure_formats == {'retina'}, InlineBackend.instance().figure_formats\n"
+        "png = shell.display_formatter.formatters['image/png']\n"
+        "import base64\n"
+        "fig = Figure()\n"
+        "fig.subplots().plot([0, 1])\n"
+        "data = png(fig)\n"
+        "assert data is not None, 'no PNG formatter for Figure'\n"
+        "encoded, meta = data\n"
+        "image = base64.b64decode(encoded)\n"
+        "pixels_wide = int.from_bytes(image[16:20], 'big')\n"
+        "assert pixels_wide // 2 == meta['width'], (pixels_wide, meta)  # retina: twice the display width\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_training_curves_has_loss_and_accuracy_panels_train_and_val(history):
+    fig = plots.training_curves(history, title="spirals")
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    loss_ax, acc_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.lines] == ["train", "val"]
+    np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), history.train_loss)
+    np.testing.assert_allclose(acc_ax.lines[1].get_ydata(), history.val_acc)
+    assert acc_ax.get_ylabel() == "accuracy" and _renders(fig)
+
+
+def test_training_curves_compares_labelled_runs_and_skips_missing_accuracy(history):
+    regression = History(train_loss=[3.0, 2.0, 1.5], step_loss=[3.0])
+    fig = plots.training_curves({"a": history, "b": regression}, log_loss=True)
+    assert len(fig.axes) == 2
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert labels == ["a (train)", "a (val)", "b (train)"]
+    assert fig.axes[0].get_yscale() == "log"
+    only_loss = plots.training_curves(regression)
+    assert len(only_loss.axes) == 1 and _renders(only_loss)
+    with pytest.raises(TypeError, match="expected a History"):
+        plots.training_curves([1, 2, 3])
+
+
+def test_activation_grid_plots_function_and_derivative_per_activation():
+    fig = plots.activation_grid(["sigmoid", "tanh", "relu", "gelu"])
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["sigmoid", "tanh", "relu", "gelu"]
+    relu_ax = visible[2]
+    x = relu_ax.lines[1].get_xdata()
+    np.testing.assert_allclose(relu_ax.lines[1].get_ydata(), relu(x))
+    np.testing.assert_allclose(relu_ax.lines[2].get_ydata(), relu_grad(x))
+    assert _renders(fig)
+    custom = plots.activation_grid({"square": (np.square, lambda x: 2 * x)}, x=np.linspace(-1, 1, 5))
+    np.testing.assert_allclose(custom.axes[0].lines[2].get_ydata(), [-2, -1, 0, 1, 2])
+    with pytest.raises(ValueError, match="no 'swish'"):
+        plots.activation_grid(["swish"])
+
+
+def test_gradient_norms_plot_uses_a_log_axis_and_one_line_per_run():
+    norms = {"sigmoid": {"0.weight": 1e-5, "2.weight": 1e-3, "4.weight": 0.5},
+             "relu": {"0.weight": 0.9, "2.weight": 0.7, "4.weight": 0.6}}
+    fig = plots.gradient_norms(norms, title="depth")
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and [line.get_label() for line in ax.lines] == ["sigmoid", "relu"]
+    assert [tick.get_text() for tick in ax.get_xticklabels()] == ["0.weight", "2.weight", "4.weight"]
+    assert _renders(fig)
+    single = plots.gradient_norms(norms["relu"], log=False)
+    assert single.axes[0].get_yscale() == "linear" and _renders(single)
+    with pytest.raises(TypeError, match="mapping"):
+        plots.gradient_norms([1.0, 2.0])
+
+
+def test_regularization_sweep_puts_strength_on_a_log_axis_and_zero_as_a_reference():
+    fig = plots.regularization_sweep([0.0, 1e-4, 1e-3, 1e-2], [1.0, 0.99, 0.95, 0.8], [0.7, 0.75, 0.8, 0.78])
+    ax = fig.axes[0]
+    assert ax.get_xscale() == "log"
+    train_line = ax.lines[0]
+    np.testing.assert_allclose(train_line.get_xdata(), [1e-4, 1e-3, 1e-2])
+    references = [line for line in ax.lines if "λ = 0" in line.get_label()]
+    assert [line.get_ydata()[0] for line in references] == [1.0, 0.7]
+    assert _renders(fig)
+    relabelled = plots.regularization_sweep([0.0, 0.1, 0.5], [1.0, 0.9, 0.8], [0.7, 0.8, 0.75], logx=False,
+                                            labels=("train", "validation"))
+    assert [line.get_label() for line in relabelled.axes[0].lines] == ["train", "validation"]
+    with pytest.raises(ValueError, match="equally long"):
+        plots.regularization_sweep([1, 2], [1, 2, 3], [1, 2])
+
+
+def test_decision_boundary_colours_the_plane_by_the_model_prediction():
+    x, y = make_spirals(30, 3, seed=1)
+    model = make_mlp([2, 32, 3], seed=0)
+    model.train()
+    fig = plots.decision_boundary(model, x, y, resolution=50, title="untrained")
+    ax = fig.axes[0]
+    assert len(ax.collections) >= 1 + 3  # filled regions + one scatter per class
+    assert model.training  # prediction ran in eval mode and the mode came back
+    assert _renders(fig)
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        plots.decision_boundary(model, np.zeros((4, 3)), np.zeros(4))
+
+
+def test_misclassified_digits_shows_only_the_mistakes_with_true_and_predicted_labels():
+    rng = np.random.default_rng(0)
+    x = rng.random((12, 784)).astype(np.float32)
+    y_true = np.arange(12) % 10
+    y_pred = y_true.copy()
+    y_pred[[2, 5, 7]] = [9, 0, 1]
+    fig = plots.misclassified_digits(x, y_true, y_pred, n=20)
+    titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titled == ["2 → 9", "5 → 0", "7 → 1"]
+    assert _renders(fig)
+    with pytest.raises(ValueError, match="every prediction is correct"):
+        plots.misclassified_digits(x, y_true, y_true)
+    with pytest.raises(ValueError, match="equally long"):
+        plots.misclassified_digits(x, y_true[:5], y_pred)
+
+
+def test_figures_are_not_registered_with_pyplot(history):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    plots.training_curves(history)
+    assert plt.get_fignums() == before

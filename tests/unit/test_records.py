@@ -33,7 +33,7 @@ def test_fixture_is_valid_and_marked_as_test_data(record):
 
 def test_save_then_load_round_trips(tmp_path, record):
     path = records.save_record(record, tmp_path / "new")
-    assert path.name == "2000-01-01T00-00-00Z_test-data-gpu--not-a-measurement.json"
+    assert path.name == "2000-01-01T00-00-00Z_test-data-gpu-not-a-measurement.json"
     assert records.load_record(path) == record
     assert [loaded.path for loaded in records.load_records(tmp_path / "new")] == [path]
     assert not list((tmp_path / "new").glob("*.partial"))
@@ -166,7 +166,7 @@ def test_status_markdown_in_both_states(tmp_path, record):
     assert "{ref}`lab6-record`" in empty
     _write(tmp_path, "r.json", record)
     text = records.records_status_markdown(records.load_records(tmp_path))
-    assert "1 committed GPU record(s)" in text and "`r.json`: TEST-DATA GPU (not a measurement), 2000-01-01" in text
+    assert "1 committed benchmark record(s)" in text and "`r.json`: TEST-DATA GPU (not a measurement), 2000-01-01" in text
     assert "No GPU record" not in text
 
 

@@ -9,7 +9,7 @@ with the BLAS and PyTorch thread counts pinned. It also reports
   ``P`` weights of which ``P₁`` sit in the first layer (its input gradient is never needed) —
   as a fraction of the best float32 matmul rate measured on the same machine with the same threads;
 - which BLAS library and kernel NumPy used (threadpoolctl);
-- the peak resident memory of a training run in a fresh process (``ru_maxrss`` via ``os.wait4``).
+- the peak resident memory of a training run in a fresh process (its own ``VmHWM``, see ``peak_rss_mb``).
 
 ``--recipes`` also runs the accuracy recipes (full MNIST, 10 epochs each) as ``python -m scratchnn
 train`` subprocesses and prints their test accuracy, time, peak memory and exact command.
@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-__all__ = ["add_cli", "RECIPES", "useful_flops_per_step", "matmul_peak_gflops"]
+__all__ = ["add_cli", "RECIPES", "useful_flops_per_step", "matmul_peak_gflops", "peak_rss_mb"]
 
 SIZES = (784, 256, 128, 10)
 BATCH_SIZES = (64, 256)
@@ -167,23 +167,53 @@ def _memory_child(framework, epochs, batch_size, threads):
             model(torch.from_numpy(mnist.x_test)).argmax(dim=1)
 
 
-def _run_measured(command, *, env=None):
-    """Run ``command``; return ``(exit code, peak RSS in MB of that process, stdout+stderr text)``."""
-    with tempfile.TemporaryFile("w+") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-        _, status, usage = os.wait4(process.pid, 0)
-        process.returncode = os.waitstatus_to_exitcode(status)
-        log.seek(0)
-        text = log.read()
-    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
-    peak_mb = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return process.returncode, peak_mb, text
+PEAK_MARKER = "scratchnn-peak-rss-mb="
+
+
+def peak_rss_mb():
+    """This process's peak resident memory in MB (MiB): ``VmHWM``, the high-water mark of its own address space.
+
+    Not ``getrusage(...).ru_maxrss``: on Linux that starts from the *parent's* resident size at the
+    fork, so a small child of a large parent (a benchmark that has loaded torch) would report the
+    parent's size. ``ru_maxrss`` remains the fallback where ``/proc`` does not exist.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # reported in kB
+    except OSError:
+        pass
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)  # bytes on macOS, kB on Linux
+
+
+def _report_peak_after(function, *args):
+    """Run ``function(*args)`` in this (child) process, then print its peak memory for the parent to read."""
+    try:
+        return function(*args)
+    finally:
+        print(f"{PEAK_MARKER}{peak_rss_mb():.1f}", flush=True)
+
+
+def _run_measured(code):
+    """Run Python ``code`` in a fresh interpreter; return ``(exit code, its peak memory in MB, its output)``.
+
+    ``code`` must print its peak through ``_report_peak_after``; the marker line is removed from the output.
+    """
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    lines = (result.stdout + result.stderr).splitlines()
+    peaks = [float(line[len(PEAK_MARKER):]) for line in lines if line.startswith(PEAK_MARKER)]
+    text = "\n".join(line for line in lines if not line.startswith(PEAK_MARKER))
+    return result.returncode, (peaks[-1] if peaks else math.nan), text
 
 
 def _peak_memory(framework, epochs, batch_size, threads):
-    code = (f"from scratchnn.bench import _memory_child; "
-            f"_memory_child({framework!r}, {epochs}, {batch_size}, {threads})")
-    status, peak_mb, text = _run_measured([sys.executable, "-c", code])
+    code = (f"from scratchnn.bench import _memory_child, _report_peak_after; "
+            f"_report_peak_after(_memory_child, {framework!r}, {epochs}, {batch_size}, {threads})")
+    status, peak_mb, text = _run_measured(code)
     if status != 0:
         raise RuntimeError(f"the {framework} memory run failed (exit {status}):\n{text}")
     return peak_mb
@@ -306,10 +336,12 @@ def run_recipes(names, *, threads, log=print):
         with tempfile.TemporaryDirectory() as folder:
             record_path = os.path.join(folder, "run.json")
             arguments = RECIPES[name] + ["--threads", str(threads), "--no-progress"]
-            command = [sys.executable, "-m", "scratchnn", "train", *arguments, "--json", record_path]
+            argv = ["train", *arguments, "--json", record_path]
+            code = f"from scratchnn.__main__ import main; from scratchnn.bench import _report_peak_after; " \
+                   f"raise SystemExit(_report_peak_after(main, {argv!r}))"
             log(f"recipe {name}: python -m scratchnn train {' '.join(arguments)}")
             started = time.perf_counter()
-            status, peak_mb, text = _run_measured(command)
+            status, peak_mb, text = _run_measured(code)
             wall = time.perf_counter() - started
             if status != 0:
                 raise RuntimeError(f"recipe {name} failed (exit {status}):\n{text}")

@@ -119,13 +119,15 @@ def cache_dir() -> Path:
     """The cache folder: ``$SCRATCHNN_DATA`` if set, else the per-user cache (``~/.cache/scratchnn`` on Linux)."""
     if os.environ.get(CACHE_ENV):
         return Path(os.environ[CACHE_ENV]).expanduser()
+    # platformdirs (pooch's own dependency) rather than pooch itself: importing pooch pulls in tqdm.auto,
+    # which warns on stderr inside every notebook kernel without ipywidgets.
     try:
-        import pooch
+        import platformdirs
     except ImportError as err:
         raise ImportError(
             f"set ${CACHE_ENV} or install pooch (pip install 'scratchnn[data]') to locate the cache"
         ) from err
-    return Path(pooch.os_cache("scratchnn"))
+    return Path(platformdirs.user_cache_dir("scratchnn"))
 
 
 def cache_path(folder: str | Path | None = None) -> Path:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import ReLU, Sigmoid, Tanh
+from .train import backward_for_step
 
 __all__ = [
     "LayerStats",
@@ -139,7 +140,7 @@ def gradient_norms(model, loss_fn, x, y, *, weights_only=True):
     try:
         model.zero_grad()
         loss_fn(model(x), y)
-        model.backward(loss_fn.backward())
+        backward_for_step(model, loss_fn.backward())
     finally:
         model.train(was_training)
     named = _weight_matrices(model) if weights_only else list(model.named_parameters())
@@ -165,7 +166,7 @@ def update_to_weight_ratios(model, loss_fn, optimizer, x, y):
     try:
         optimizer.zero_grad()
         loss_fn(model(x), y)
-        model.backward(loss_fn.backward())
+        backward_for_step(model, loss_fn.backward())
         optimizer.step()
     finally:
         model.train(was_training)
@@ -216,7 +217,7 @@ def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss)
             if not math.isfinite(loss) or loss < target_loss:
                 break
             optimizer.zero_grad()
-            model.backward(loss_fn.backward())
+            backward_for_step(model, loss_fn.backward())
             optimizer.step()
     finally:
         model.train(was_training)

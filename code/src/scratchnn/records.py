@@ -20,6 +20,7 @@ This module needs no torch: the chapter and the milestones page can read records
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,7 +284,7 @@ def load_records(folder=None):
 
 
 def _slug(text):
-    return "".join(c if c.isalnum() else "-" for c in text.lower()).strip("-") or "device"
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "device"
 
 
 def save_record(record, folder):
@@ -320,26 +321,29 @@ def ok_results(series):
 
 
 def optimal_batch_size(series, tolerance=0.05):
-    """The smallest batch size whose throughput is within ``tolerance`` of the series' peak samples/s.
+    """The smallest batch size within ``tolerance`` of the series' peak samples/s.
 
-    Why the smallest: past the knee of the throughput curve a bigger batch buys almost no speed but
-    costs memory and takes fewer optimizer steps per epoch (often more epochs to the same accuracy).
-    Returns None when no batch size ran successfully.
+    Why the smallest: past the knee of the throughput curve a bigger batch buys
+    almost no speed, but costs memory and takes fewer optimizer steps per epoch
+    (often more epochs to the same accuracy). None if no batch size ran.
     """
     if not 0 <= tolerance < 1:
-        raise ValueError(f"optimal_batch_size expected a tolerance in [0, 1), got {tolerance}")
+        raise ValueError(
+            f"optimal_batch_size expected a tolerance in [0, 1), got {tolerance}")
     results = ok_results(series)
     if not results:
         return None
     peak = max(r["samples_per_s"] for r in results)
-    return next(r["batch_size"] for r in results if r["samples_per_s"] >= (1 - tolerance) * peak)
+    return next(r["batch_size"] for r in results
+                if r["samples_per_s"] >= (1 - tolerance) * peak)
 
 
 def speedups(record, precision="float32"):
-    """``[(batch_size, cpu_seconds_per_epoch, gpu_seconds_per_epoch, speedup)]`` for batch sizes that ran
-    on both the CPU (float32) and the GPU (``precision``) of one record; empty if either is missing.
+    """``[(batch, cpu_s_per_epoch, gpu_s_per_epoch, speedup)]`` for every batch size
+    that ran on both the CPU (float32) and the GPU (``precision``) of one record.
 
-    Speedup = CPU seconds per epoch / GPU seconds per epoch, both measured in the same run on the same machine.
+    speedup = CPU s/epoch / GPU s/epoch, both from the same run on the same machine.
+    Empty when the record lacks either series.
     """
     cpu, gpu = find_series(record, "cpu"), find_series(record, "cuda", precision)
     if cpu is None or gpu is None:
@@ -427,11 +431,12 @@ def records_status_markdown(records, folder_label="book/results/gpu/"):
         return (
             ":::{important} No GPU record yet\n"
             f"No GPU benchmark record is committed under `{folder_label}`, so this page shows **no GPU "
-            "numbers**: every CPU-vs-GPU table and figure below appears once a record measured on a real "
-            "GPU is committed. The commands that produce one on a DGX Spark are in "
-            "{ref}`lab6-record`.\n:::"
+            "numbers**. The CPU-vs-GPU table, the speedup figure and the DGX Spark's optimal batch size "
+            "appear once a record measured on a real GPU is committed; the live CPU numbers are measured "
+            "on the machine that builds the page. The commands that produce a record on a DGX Spark are "
+            "in {ref}`lab6-record`.\n:::"
         )
-    lines = [f"This page renders {len(records)} committed GPU record(s) from `{folder_label}`:", ""]
+    lines = [f"This page renders {len(records)} committed benchmark record(s) from `{folder_label}`:", ""]
     for loaded in records:
         env = loaded.data["environment"]
         commit = env["git_commit"][:10] if env["git_commit"] else "unknown commit"
@@ -446,14 +451,32 @@ def records_status_markdown(records, folder_label="book/results/gpu/"):
 def _figure():
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, 3.8), layout="constrained")
+    fig = Figure(figsize=(6.4, 4.4), layout="constrained")
     return fig, fig.subplots()
+
+
+def _finish(ax, batch_sizes):
+    """Batch sizes as plain tick labels on a log axis; the legend below the plot, clear of the lines."""
+    from matplotlib.ticker import FuncFormatter, NullLocator
+
+    sizes = sorted(set(batch_sizes))
+    ax.set_xscale("log")
+    ax.set_xticks(sizes, [str(size) for size in sizes])
+    ax.xaxis.set_minor_locator(NullLocator())
+    if ax.get_yscale() == "log":
+        # Plain numbers at 1, 2 and 5 times each power of ten: readable when the range spans one decade.
+        ax.yaxis.set_major_formatter("{x:,.0f}")
+        ax.yaxis.set_minor_formatter(FuncFormatter(
+            lambda y, _: f"{y:,.0f}" if f"{y:.0e}"[0] in "25" else ""))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small", frameon=False)
 
 
 def plot_throughput(labelled_series, *, title="Training throughput vs batch size"):
     """Samples per second against batch size (log-log), one line per ``(label, series)``; OOM sizes marked."""
     fig, ax = _figure()
+    sizes = []
     for label, series in labelled_series:
+        sizes += [r["batch_size"] for r in series["results"]]
         results = ok_results(series)
         line, = ax.plot([r["batch_size"] for r in results], [r["samples_per_s"] for r in results],
                         marker="o", label=label)
@@ -461,23 +484,23 @@ def plot_throughput(labelled_series, *, title="Training throughput vs batch size
         if oom and results:
             ax.plot(oom, [results[-1]["samples_per_s"]] * len(oom), "x", color=line.get_color(), markersize=9,
                     label=f"{label}: out of memory")
-    ax.set(xscale="log", yscale="log", xlabel="batch size", ylabel="training samples / s", title=title)
-    ax.xaxis.set_major_formatter("{x:.0f}")
-    ax.legend()
+    ax.set(yscale="log", xlabel="batch size", ylabel="training samples / s", title=title)
+    _finish(ax, sizes)
     return fig
 
 
 def plot_speedup(records, *, title="GPU speedup over the CPU of the same machine"):
     """Speedup (CPU s/epoch ÷ GPU s/epoch) against batch size, one line per record and precision."""
     fig, ax = _figure()
+    sizes = []
     for loaded in records:
         for precision in ("float32", "bf16-autocast"):
             points = speedups(loaded.data, precision)
+            sizes += [p[0] for p in points]
             if points:
                 ax.plot([p[0] for p in points], [p[3] for p in points], marker="o",
                         label=f"{machine_label(loaded.data)} ({precision})")
     ax.axhline(1.0, color="0.5", linestyle="--", linewidth=1, label="no speedup")
-    ax.set(xscale="log", xlabel="batch size", ylabel="speedup (×)", title=title)
-    ax.xaxis.set_major_formatter("{x:.0f}")
-    ax.legend()
+    ax.set(xlabel="batch size", ylabel="speedup (×)", ylim=(0, None), title=title)
+    _finish(ax, sizes)
     return fig

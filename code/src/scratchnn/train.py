@@ -5,7 +5,7 @@ One epoch of minibatch stochastic gradient descent is, for every shuffled miniba
     logits = model(x_b)                          # forward: each layer keeps what backward needs
     loss   = loss_fn(logits, y_b)                # a float (mean over the batch)
     optimizer.zero_grad()                        # backward *adds* into .grad, so clear it first
-    model.backward(loss_fn.backward())           # dL/dlogits, then the chain rule down the layers
+    model.backward(loss_fn.backward(), input_grad=False)  # chain rule down the layers; no dL/dx_b
     optimizer.step()                             # theta <- theta - lr * dL/dtheta (or momentum / Adam)
 
 ``fit`` wraps exactly that loop with what a practitioner needs around it: a seeded shuffle, a record of
@@ -358,6 +358,19 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 # --------------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------------
+def backward_for_step(model, grad_output):
+    """``model.backward(grad_output)`` for a training step: parameter gradients only.
+
+    Nobody needs the gradient with respect to the data, and for a first ``Linear`` layer it costs
+    a matrix product as large as the forward one, so it is skipped where the model supports
+    ``input_grad=False`` (torch skips it too: the data does not require grad).
+    """
+    if model.can_skip_input_grad:
+        model.backward(grad_output, input_grad=False)
+    else:
+        model.backward(grad_output)
+
+
 def _first_nonfinite_gradient(named_params):
     for name, param in named_params:
         if not np.isfinite(param.grad).all():
@@ -486,7 +499,7 @@ def fit(
                         raise _diverged(history, named_params, epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
                                         loss=loss, parameter=None, lr=_get_lr(optimizer))
                     optimizer.zero_grad()
-                    model.backward(loss_fn.backward())
+                    backward_for_step(model, loss_fn.backward())
                     if record_grad_norms:
                         # One dot product per parameter gives its norm; NaN/inf anywhere makes it non-finite.
                         squares = [float(np.dot(p.grad.ravel(), p.grad.ravel())) for _, p in named_params]

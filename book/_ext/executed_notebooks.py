@@ -1,18 +1,21 @@
-"""Publish Colab-ready notebooks with the site and point the Colab launch button at them.
+"""Notebooks with outputs for every chapter: the page's .ipynb download and a Colab-ready copy.
 
-Colab opens notebooks from a GitHub path and needs ``.ipynb``; the chapters are MyST markdown and
-generated ``.ipynb`` must not be committed next to them (Sphinx would see two documents with one
-name). So, on every HTML build:
+1. Downloads. sphinx-book-theme offers ``_sources/<page>.ipynb`` (copied from myst-nb's
+   ``<build>/jupyter_execute/<page>.ipynb``) as the page's notebook download. myst-nb 1.4.0 writes
+   that file with outputs only when the chapter actually executed in this build; when the outputs
+   came from the execution cache it writes the notebook *without* them (it saves its input
+   notebook, not the merged one). On ``build-finished`` we merge the cached outputs back into both
+   files, so the download always carries the outputs shown on the page.
 
-* ``build-finished``: each executed notebook (``<build>/jupyter_execute/<page>.ipynb``, outputs
-  included) is written to ``<html>/_notebooks/<page>.ipynb`` with one extra first cell that, only
-  when running on Colab, pip-installs the book's package from the repository.
-* ``html-page-context``: the theme's Colab button (which would link ``<page>.md`` on the source
-  branch, a file Colab cannot open) is re-pointed at
-  ``<colab_url>/github/<org>/<repo>/blob/<colab_branch>/<page>.ipynb``.
-
-The deploy workflow (``.github/workflows/book.yml``) pushes ``_build/html/_notebooks`` to the
-``colab_branch`` branch (default ``notebooks``), so the links resolve once the site is deployed.
+2. Colab. Colab opens notebooks from a GitHub path and needs ``.ipynb``; the chapters are MyST
+   markdown, and generated ``.ipynb`` must not be committed next to them (Sphinx would see two
+   documents with one name). So each executed notebook is also written to
+   ``<html>/_notebooks/<page>.ipynb`` with one extra first cell that, only when running on Colab,
+   pip-installs the book's package from the repository; and the theme's Colab button (which would
+   link ``<page>.md`` on the source branch, a file Colab cannot open) is re-pointed at
+   ``<colab_url>/github/<org>/<repo>/blob/<colab_branch>/<page>.ipynb``. The deploy workflow
+   (``.github/workflows/book.yml``) pushes ``_build/html/_notebooks`` to that branch (default
+   ``notebooks``), so the links resolve once the site is deployed.
 """
 
 from __future__ import annotations
@@ -97,23 +100,51 @@ def colab_notebook(executed: nbformat.NotebookNode, requirement: str) -> nbforma
     return notebook
 
 
-def write_colab_notebooks(app: Sphinx, exception: Exception | None) -> None:
+def with_cached_outputs(notebook: nbformat.NotebookNode, cache) -> nbformat.NotebookNode:
+    """``notebook`` with the outputs of its execution-cache record (unchanged if it has none)."""
+    if cache is None:
+        return notebook
+    try:
+        _, merged = cache.merge_match_into_notebook(notebook)
+    except KeyError:
+        return notebook
+    return merged
+
+
+def _execution_cache(app: Sphinx):
+    config = app.env.mystnb_config
+    if config.execution_mode != "cache" or not config.execution_cache_path:
+        return None
+    from jupyter_cache import get_cache
+
+    return get_cache(config.execution_cache_path)
+
+
+def write_executed_notebooks(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    executed_root = Path(app.outdir).parent / "jupyter_execute"
-    target_root = Path(app.outdir) / NOTEBOOKS_DIR
+    outdir = Path(app.outdir)
+    executed_root = outdir.parent / "jupyter_execute"
+    cache = _execution_cache(app)
     requirement = pip_requirement(app)
     written = 0
     for docname in sorted(app.env.found_docs):
-        source = executed_root / f"{docname}.ipynb"
-        if not source.is_file():
+        executed_path = executed_root / f"{docname}.ipynb"
+        if not executed_path.is_file():
             continue
-        target = target_root / f"{docname}.ipynb"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        notebook = colab_notebook(nbformat.read(source, as_version=4), requirement)
-        nbformat.write(notebook, target)
+        notebook = with_cached_outputs(nbformat.read(executed_path, as_version=4), cache)
+        nbformat.write(notebook, executed_path)
+        download = outdir / "_sources" / f"{docname}.ipynb"
+        if download.is_file():  # the theme offers it on this page
+            nbformat.write(notebook, download)
+        colab_path = outdir / NOTEBOOKS_DIR / f"{docname}.ipynb"
+        colab_path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(colab_notebook(notebook, requirement), colab_path)
         written += 1
-    logger.info(f"[colab_notebooks] wrote {written} notebooks to {target_root}")
+    logger.info(
+        f"[executed_notebooks] {written} notebooks with outputs: _sources/ (downloads) and "
+        f"{NOTEBOOKS_DIR}/ (Colab)"
+    )
 
 
 def setup(app: Sphinx) -> dict:
@@ -123,5 +154,5 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("colab_pip_requirement", "", "html", [str])
     # After sphinx-book-theme's add_launch_buttons (priority 501) has built the button list.
     app.connect("html-page-context", repoint_colab_button, priority=502)
-    app.connect("build-finished", write_colab_notebooks)
+    app.connect("build-finished", write_executed_notebooks)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,37 @@
+"""The status page: execution statistics for every executed chapter, and the environment."""
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def status(built_site):
+    return BeautifulSoup((built_site / "book" / "status.html").read_text(encoding="utf-8"), "html.parser")
+
+
+def test_execution_table_lists_every_executed_chapter(status, built_site):
+    executed = sorted(
+        str(path.relative_to(built_site.parent / "jupyter_execute").with_suffix("")).replace("\\", "/")
+        for path in (built_site.parent / "jupyter_execute").rglob("*.ipynb")
+    )
+    tables = status.find_all("table")
+    exec_table = next(t for t in tables if "Run Time" in t.get_text())
+    listed = sorted(link.get_text(strip=True) for link in exec_table.find_all("a"))
+    assert executed and set(executed) <= set(listed)
+
+
+def test_environment_names_versions_blas_cpu_and_threads(status):
+    rows = {
+        row.th.get_text(strip=True): row.td.get_text(strip=True)
+        for row in status.select("table tr")
+        if row.th is not None and row.td is not None
+    }
+    assert re.fullmatch(r"3\.11\.\d+ \(CPython\)", rows["Python"])
+    assert rows["numpy"] == "2.4.6"
+    assert rows["torch"].startswith("2.13.0") and "intra-op threads" in rows["torch"]
+    assert rows["CPU"] and re.search(r"\d+ logical", rows["Cores"])
+    assert any("blas" in value for value in rows.values()), "no BLAS library reported"

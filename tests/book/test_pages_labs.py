@@ -1,0 +1,184 @@
+"""The five CPU labs (1.5.1–1.5.5) in the built site: each shows its deliverable.
+
+Every lab page must: render without tracebacks, stderr or error outputs; have its objectives, its
+exercises with hidden (dropdown) solutions, the package's own source shown via literalinclude, and a
+"What you should have learned" section; and show its deliverable — the figures (with alt text and a
+caption), the tables and the glued numbers that the lab promises. Lab 1.5.1's test accuracy must be
+above 95 % in the rendered text.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.slow
+
+LABS = {
+    "lab-1-numpy-mlp": ["fig-lab1-curves", "fig-lab1-momentum", "fig-lab1-misclassified"],
+    "lab-2-activation-study": ["fig-lab2-activations", "fig-lab2-curves", "fig-lab2-gradient-norms"],
+    "lab-3-regularization": ["fig-lab3-plain", "fig-lab3-l2-sweep", "fig-lab3-l2-loss-sweep", "fig-lab3-dropout-sweep", "fig-lab3-regimes"],
+    "lab-4-normalization": ["fig-lab4-lr-sweep", "fig-lab4-step-losses"],
+    "lab-5-diagnostics": [
+        "fig-lab5-high", "fig-lab5-low", "fig-lab5-vanishing-norms", "fig-lab5-vanishing-curves", "fig-lab5-overfit",
+    ],
+}  # fmt: skip
+ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"]
+PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
+
+
+def main_of(site: Path, lab: str):
+    path = site / "book" / "labs" / f"{lab}.html"
+    assert path.exists(), f"{lab}: no built page at {path}"
+    soup = BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+    main = soup.find("article") or soup.find("main")
+    assert main is not None, f"{lab}: no <article>/<main>"
+    return main
+
+
+def text_of(node) -> str:
+    return re.sub(r"\s+", " ", node.get_text(" "))
+
+
+def glued_texts(node) -> list[str]:
+    return [span.get_text().strip() for span in node.select("span.pasted-text")]
+
+
+def section(main, heading_start: str):
+    for section in main.find_all("section"):
+        heading = section.find(re.compile("^h[1-6]$"))
+        if heading is not None and text_of(heading).strip().startswith(heading_start):
+            return section
+    raise AssertionError(f"no section whose heading starts with {heading_start!r}")
+
+
+def table_rows(node) -> list[list[str]]:
+    rows = []
+    for table in node.find_all("table"):
+        for tr in table.find_all("tr"):
+            rows.append([text_of(cell).strip() for cell in tr.find_all(["td", "th"])])
+    return rows
+
+
+def percent(text: str) -> float:
+    match = PERCENT.search(text)
+    assert match, f"no percentage in {text!r}"
+    return float(match.group(1)) / 100
+
+
+# --------------------------------------------------------------------------------------------------
+# The shape every lab shares
+# --------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lab", LABS)
+def test_lab_has_no_traceback_or_stderr(built_site, lab):
+    main = main_of(built_site, lab)
+    assert "Traceback" not in text_of(main), f"{lab} shows a traceback"
+    assert not main.select("div.output.stderr, div.output.error, div.output.traceback"), f"{lab}: stderr/error output"
+    for output in main.select("div.cell_output"):
+        assert "Warning" not in output.get_text(), f"{lab}: a cell prints a warning: {output.get_text()[:200]!r}"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_lab_has_objectives_exercises_solutions_and_takeaways(built_site, lab):
+    main = main_of(built_site, lab)
+    text = text_of(main)
+    assert "Objectives and time" in text and "Deliverable" in text
+    assert main.select("div.exercise"), f"{lab}: no exercise"
+    solutions = main.select("div.solution")
+    assert solutions and all("dropdown" in s.get("class", []) for s in solutions), f"{lab}: solutions must be hidden"
+    section(main, "What you should have learned")
+
+
+@pytest.mark.parametrize("lab, figures", LABS.items())
+def test_lab_figures_render_with_alt_text_and_caption(built_site, lab, figures):
+    main = main_of(built_site, lab)
+    for figure_id in figures:
+        figure = main.find("figure", id=figure_id)
+        assert figure is not None, f"{lab}: figure {figure_id} missing"
+        image = figure.find("img")
+        assert image is not None and image.get("alt", "").strip(), f"{lab}: {figure_id} needs an image with alt text"
+        source = (built_site / "book" / "labs" / image["src"]).resolve()
+        assert source.exists() and source.stat().st_size > 5_000, f"{lab}: {figure_id} image {source} missing or empty"
+        assert figure.find("figcaption") is not None, f"{lab}: {figure_id} has no caption"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_lab_prose_numbers_are_glued(built_site, lab):
+    main = main_of(built_site, lab)
+    glued = glued_texts(main)
+    assert len(glued) >= 10, f"{lab}: only {len(glued)} glued values"
+    assert all(value and value != "None" for value in glued), f"{lab}: an empty glued value: {glued}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Lab-specific deliverables
+# --------------------------------------------------------------------------------------------------
+def test_lab1_reports_above_95_percent_and_the_self_checks(built_site):
+    main = main_of(built_site, "lab-1-numpy-mlp")
+    rows = table_rows(section(main, "Deliverable"))
+    seed_row = next(row for row in rows if row and row[0].startswith("Seed recipe"))
+    momentum_row = next(row for row in rows if row and row[0].startswith("Same with momentum"))
+    assert percent(seed_row[1]) > 0.95
+    assert percent(momentum_row[1]) > 0.95
+    text = text_of(main)
+    for check in ("check_linear(Linear)", "check_relu(ReLU)", "check_softmax_cross_entropy(CrossEntropyLoss)",
+                  "check_sgd(SGD)"):
+        assert re.search(re.escape(check) + r": (\d+) of \1 checks passed — all passed", text), check
+    # The page also shows what a failing check looks like, with a hint.
+    assert re.search(r"check_linear\(LinearWithExtraMean\): \d+ of \d+ checks passed — \d+ failed", text)
+    assert "hint:" in text
+    # The package's own Linear, not a copy.
+    assert any("class Linear(Module)" in pre.get_text() for pre in main.find_all("pre"))
+
+
+def test_lab2_compares_all_six_activations_and_names_the_best(built_site):
+    main = main_of(built_site, "lab-2-activation-study")
+    comparison = [row for row in table_rows(main) if row and row[0] in ACTIVATIONS and len(row) == 6]
+    assert sorted(row[0] for row in comparison) == sorted(ACTIVATIONS)
+    for row in comparison:
+        assert 0.0 < percent(row[-1]) <= 1.0
+    best_by_table = max(comparison, key=lambda row: percent(row[-1]))[0]
+    glued = glued_texts(main)
+    assert best_by_table in glued, "the glued best activation must be the table's best"
+
+
+def test_lab3_sweeps_enough_strengths_and_glues_the_optimum(built_site):
+    main = main_of(built_site, "lab-3-regularization")
+    text = text_of(main)
+    lambdas = set(re.findall(r"λ = (\d(?:\.\d+)?e[-+]\d+): train", text))
+    rates = set(re.findall(r"p = (0\.\d+): train", text))
+    assert len(lambdas) >= 6 and len(rates) >= 5, (lambdas, rates)
+    optimum = section(main, "Step 6")
+    glued = glued_texts(optimum)
+    assert any(value in lambdas for value in glued), "the chosen λ must be one of the swept values"
+    assert any(value in rates for value in glued), "the chosen dropout rate must be one of the swept rates"
+    regimes = [row[-1] for row in table_rows(main) if row and len(row) == 5]
+    assert "overfitting" in regimes
+
+
+def test_lab4_gradient_checks_pass_on_the_page_and_compare_four_setups(built_site):
+    main = main_of(built_site, "lab-4-normalization")
+    text = text_of(main)
+    errors = [float(e) for e in re.findall(r"max relative error (\d\.\de-\d+)", text)]
+    assert len(errors) >= 3 and max(errors) < 1e-6
+    assert re.search(r"check_batchnorm\(BatchNorm1d\): (\d+) of \1 checks passed — all passed", text)
+    assert re.search(r"check_layernorm\(LayerNorm\): (\d+) of \1 checks passed — all passed", text)
+    setups = [row[0] for row in table_rows(main) if row and row[0] in ("none", "BatchNorm", "LayerNorm", "RMSNorm")]
+    assert setups == ["none", "BatchNorm", "LayerNorm", "RMSNorm"]
+
+
+def test_lab5_documents_each_problem_and_has_a_printable_checklist(built_site):
+    main = main_of(built_site, "lab-5-diagnostics")
+    examples = table_rows(section(main, "Deliverable"))
+    findings = [row[2] for row in examples if len(row) == 5]
+    for expected in ("diverging", "stalled", "vanishing_gradients", "overfitting"):
+        assert expected in findings, f"the examples table lacks {expected}: {findings}"
+    checklist = main.find(id="lab5-checklist") or main.find("section", id=re.compile("debugging-checklist"))
+    assert checklist is not None
+    assert len(section(main, "Deliverable").select("div.admonition ol > li")) >= 4
+    text = text_of(main)
+    assert "Training diverged at" in text  # the NaN guard's message, shown on the page
+    assert "PASS" in text and "FAIL" in text  # overfit-one-batch: the correct net passes, the planted bug fails

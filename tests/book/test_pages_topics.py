@@ -1,0 +1,184 @@
+"""The six topic chapters (1.5.1-1.5.6) as built: figures, glued numbers, exercises, and the claims.
+
+Two kinds of checks on the full-book build (the ``built_site`` fixture):
+
+* the rendered page: every figure has an image with alt text and a caption, every ``{glue:text}``
+  role of the chapter's source rendered to a value, the "check yourself" exercise is there with its
+  answer in a closed dropdown, and no error output leaked onto the page;
+* the executed notebook next to the site (``_build/jupyter_execute``): the numbers the prose relies
+  on really say what the prose says (XOR defeats the perceptron, sigmoid gradients vanish, ...).
+  These are the experiments' outcomes, so a change in the library that breaks a lesson fails here.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+pytestmark = pytest.mark.slow
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TOPICS = "book/topics"
+
+# Chapter -> number of figures it must show (each a {glue:figure} with alt text and caption).
+FIGURES = {
+    "01-perceptron-to-mlp": 4,
+    "02-activation-functions": 2,
+    "03-loss-functions": 3,
+    "04-regularization": 4,
+    "05-normalization": 3,
+    "06-weight-initialization": 2,
+}
+CHAPTERS = sorted(FIGURES)
+
+GLUE_TEXT_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
+NUMBER = re.compile(r"^-?[\d,]*\.?\d+(e[+-]?\d+)?%?$")
+# Glued values that are words on purpose: a float that overflowed, or the outcome of a run.
+WORDS = re.compile(r"^(-?inf|nan|diverged at step \d+|test accuracy [\d.]+%)$")
+
+
+def page(built_site: Path, chapter: str) -> BeautifulSoup:
+    html = built_site / TOPICS / f"{chapter}.html"
+    assert html.is_file(), f"{html} was not built"
+    return BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+
+
+def article(soup: BeautifulSoup):
+    body = soup.select_one("article.bd-article")
+    assert body is not None, "page has no article body"
+    return body
+
+
+def glued_values(built_site: Path, chapter: str) -> dict:
+    """Every value the chapter glued, read from its executed notebook (``name -> Python value``)."""
+    notebook = built_site.parent / "jupyter_execute" / TOPICS / f"{chapter}.ipynb"
+    assert notebook.is_file(), f"executed notebook {notebook} is missing"
+    values = {}
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook", {})
+            name = record.get("name")
+            text = output.get("data", {}).get(record.get("mime_prefix", "") + "text/plain")
+            if name is None or text is None:
+                continue
+            text = "".join(text) if isinstance(text, list) else text
+            try:
+                values[name] = ast.literal_eval(text)
+            except (ValueError, SyntaxError):
+                values[name] = float(text) if text in ("nan", "inf", "-inf") else text
+    return values
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_figure_has_an_image_alt_text_and_a_caption(built_site, chapter):
+    figures = article(page(built_site, chapter)).select("figure")
+    assert len(figures) == FIGURES[chapter], f"{chapter}: expected {FIGURES[chapter]} figures, got {len(figures)}"
+    for figure in figures:
+        image = figure.select_one("img")
+        assert image is not None, f"{chapter}: figure {figure.get('id')} has no image"
+        assert len(image.get("alt", "").split()) >= 8, f"{chapter}: figure {figure.get('id')} lacks real alt text"
+        image_file = (built_site / TOPICS / image["src"]).resolve()
+        assert image_file.is_file() and image_file.stat().st_size > 5_000, f"{chapter}: {image['src']} missing or empty"
+        caption = figure.select_one("figcaption .caption-text")
+        assert caption is not None and len(caption.get_text(strip=True)) > 20, f"{chapter}: figure without caption"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_glued_number_in_the_prose_is_rendered(built_site, chapter):
+    source = (REPO_ROOT / TOPICS / f"{chapter}.md").read_text(encoding="utf-8")
+    roles = GLUE_TEXT_ROLE.findall(source)
+    assert len(roles) >= 5, f"{chapter}: the prose glues only {len(roles)} values"
+    pasted = [span.get_text() for span in article(page(built_site, chapter)).select("span.pasted-text")]
+    assert len(pasted) == len(roles), f"{chapter}: {len(roles)} glue roles in the source, {len(pasted)} on the page"
+    for role, text in zip(roles, pasted):
+        assert NUMBER.match(text) or WORDS.match(text), f"{chapter}: glue {role!r} rendered as {text!r}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_check_yourself_has_an_exercise_with_a_hidden_answer(built_site, chapter):
+    body = article(page(built_site, chapter))
+    exercises = body.select("div.exercise")
+    solutions = body.select("div.solution.dropdown")
+    assert len(exercises) == 1, f"{chapter}: expected one exercise block, got {len(exercises)}"
+    assert len(solutions) == 1, f"{chapter}: expected one solution in a dropdown, got {len(solutions)}"
+    assert len(exercises[0].select("li")) >= 3, f"{chapter}: the exercise should ask at least three questions"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_page_shows_no_error_output(built_site, chapter):
+    body = article(page(built_site, chapter))
+    text = body.get_text()
+    for marker in ("Traceback", "Error:", "Warning:"):
+        assert marker not in text, f"{chapter}: {marker!r} appears on the page"
+    assert not body.select(".output.stderr, .output.traceback, .output.error"), f"{chapter}: error output cell"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_chapter_states_its_execution_time(built_site, chapter):
+    values = glued_values(built_site, chapter)
+    key = f"t{chapter[1]}_seconds"
+    assert key in values and values[key] > 0, f"{chapter}: no {key} glue"
+
+
+def test_perceptron_chapter_claims(built_site):
+    v = glued_values(built_site, "01-perceptron-to-mlp")
+    assert v["t1_sep_acc"] == 1.0  # the rule converges on separable data
+    assert v["t1_xor_perceptron_acc"] <= 0.75 and v["t1_xor_last_mistakes"] > 0  # ...but not on XOR
+    assert v["t1_mlp_acc"] == 1.0  # a hidden layer solves XOR
+    assert v["t1_uat_mse_w4"] < v["t1_uat_mse_w1"] / 100  # width buys accuracy
+
+
+def test_activation_chapter_claims(built_site):
+    v = glued_values(built_site, "02-activation-functions")
+    assert v["t2_sigmoid_max_grad"] == pytest.approx(0.25, abs=1e-3)
+    assert v["t2_tanh_max_grad"] == pytest.approx(1.0, abs=1e-3)
+    assert v["t2_sigmoid_ratio"] < 1e-3  # vanishing gradients in the deep sigmoid network
+    assert 0.1 < v["t2_relu_ratio"] < 10  # ...not with ReLU
+
+
+def test_loss_chapter_claims(built_site):
+    v = glued_values(built_site, "03-loss-functions")
+    assert not math.isfinite(v["t3_naive_ce"]) and v["t3_stable_ce"] == pytest.approx(1000.0)
+    assert not math.isfinite(v["t3_naive_bce"]) and v["t3_fused_bce"] == pytest.approx(40.0)
+    assert v["t3_worst_ce_grad"] > 1.0 and v["t3_worst_mse_grad"] < 1e-3
+    assert v["t3_acc_ce"] > v["t3_acc_mse"] + 0.1  # MSE on softmax learns slower
+    assert v["t3_logcosh_gradcheck"] < 1e-5
+    assert max(v["t3_clean_mse_huber"], v["t3_clean_mse_logcosh"]) < v["t3_clean_mse_mse"] / 2
+
+
+def test_regularization_chapter_claims(built_site):
+    v = glued_values(built_site, "04-regularization")
+    assert v["t4_sparsity_l1"] > 5 * max(v["t4_sparsity_l2"], v["t4_sparsity_none"])  # L1 is sparse
+    assert 0.45 < v["t4_drop_zero_frac"] < 0.55 and v["t4_drop_survivor"] == 2.0  # inverted dropout
+    assert v["t4_drop_mean"] == pytest.approx(1.0, abs=0.02)
+    assert v["t4_es_epochs"] < v["t4_es_max_epochs"]  # early stopping stopped early
+    assert v["t4_es_epochs"] > v["t4_es_best_epoch"]
+    assert v["t4_es_last_loss"] > v["t4_es_best_loss"]
+    assert v["t4_es_restored_loss"] == pytest.approx(v["t4_es_best_loss"], rel=1e-4)  # best weights back
+    assert v["t4_aug_acc_shift"] > v["t4_aug_acc_plain"]  # augmentation helps the small-data run
+
+
+def test_normalization_chapter_claims(built_site):
+    v = glued_values(built_site, "05-normalization")
+    assert v["t5_bn_max_col_mean"] < 1e-4
+    assert v["t5_running_final"] == pytest.approx(3.0, abs=0.3)  # running mean found the true mean
+    assert v["t5_train_mode_change"] > 0.01 and v["t5_eval_mode_change"] == 0.0
+    assert v["t5_acc_batchnorm1d_2"] < v["t5_acc_batchnorm1d_64"]  # BatchNorm needs its batch
+    assert v["t5_acc_layernorm_2"] > v["t5_acc_batchnorm1d_2"]  # LayerNorm does not
+
+
+def test_initialization_chapter_claims(built_site):
+    v = glued_values(built_site, "06-weight-initialization")
+    assert 0.3 < v["t6_std_relu_he"] < 3  # He keeps ReLU activations at scale
+    assert v["t6_std_relu_xavier"] < 0.1 * v["t6_std_relu_he"]
+    assert v["t6_std_relu_large"] > 1e6 and v["t6_std_tanh_small"] < 1e-6
+    assert v["t6_tanh_large_saturated"] > 0.5
+    assert v["t6_acc_he"] > 0.8 and v["t6_acc_zero"] < 0.2
+    assert v["t6_zero_loss"] == pytest.approx(math.log(10), abs=0.05)
+    assert v["t6_sym_distinct"] == 1  # constant init: the hidden units never become different

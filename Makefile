@@ -20,6 +20,7 @@ SITE := $(BOOK_BUILD_DIR)/_build/html
 # small CPU wheel). Empty: torch comes from the same index as everything else.
 TORCH_INDEX_URL ?=
 PORT ?= 8000
+LAB_ARGS ?=
 
 # The install stamps carry the hash of what they installed: change a pin and the next run reinstalls;
 # change nothing and the install is skipped.
@@ -94,8 +95,8 @@ serve:  ## serve the built site on http://localhost:8000 (PORT=... to change)
 	@echo "Serving $(SITE) on http://localhost:$(PORT) (Ctrl-C stops)"
 	$(VPY) -m http.server $(PORT) --bind 127.0.0.1 --directory "$(SITE)"
 
-lab: setup $(LAB_STAMP)  ## JupyterLab with jupytext: chapters (.md) open as notebooks
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+lab: setup $(LAB_STAMP)  ## JupyterLab with jupytext: chapters (.md) open as notebooks (LAB_ARGS=... for more options)
+	$(VENV)/bin/jupyter lab --notebook-dir=. $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(LAB_ARGS)
 
 $(LAB_STAMP): requirements-lab.txt | $(VPY)
 	$(PIP) install -r requirements-lab.txt

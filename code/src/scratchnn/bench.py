@@ -35,6 +35,7 @@ import numpy as np
 __all__ = ["add_cli", "RECIPES", "useful_flops_per_step", "matmul_peak_gflops", "peak_rss_mb"]
 
 SIZES = (784, 256, 128, 10)
+MNIST_TRAIN_SIZE = 60_000
 BATCH_SIZES = (64, 256)
 LEARNING_RATE = 0.01
 
@@ -42,8 +43,8 @@ LEARNING_RATE = 0.01
 RECIPES = {
     "seed": ["--hidden", "256", "128", "--activation", "relu", "--optimizer", "sgd", "--lr", "0.01",
              "--batch-size", "64", "--epochs", "10", "--seed", "0"],
-    "best": ["--hidden", "512", "256", "--activation", "relu", "--optimizer", "sgd", "--lr", "0.05",
-             "--momentum", "0.9", "--schedule", "cosine", "--warmup-epochs", "1", "--batch-size", "64",
+    "best": ["--hidden", "512", "256", "--activation", "relu", "--optimizer", "sgd", "--lr", "0.2",
+             "--momentum", "0.9", "--schedule", "cosine", "--warmup-epochs", "1", "--batch-size", "128",
              "--epochs", "10", "--seed", "0"],
 }
 RECIPES["best+shift"] = RECIPES["best"] + ["--augment-shift", "2"]
@@ -254,45 +255,78 @@ def _blas_description():
 # --------------------------------------------------------------------------------------------------
 # bench cpu
 # --------------------------------------------------------------------------------------------------
-def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
-    """Time scratchnn against PyTorch; return the result as a dict (and print it through ``log``)."""
-    import torch
+def _timing_worker(framework, threads, connection):
+    """A process that times one framework only, on request, so neither framework's threads or
+    libraries disturb the other (torch's OpenMP pool, for one, would share the process with NumPy).
 
+    Requests are ``(batch_size, n_examples, seed)``; each reply is the seconds of one pass. ``None`` ends it.
+    """
     from .data import load_mnist
 
-    mnist = load_mnist()
-    limiter = _pin_threads(threads, torch_too=True)
+    _pin_threads(threads, torch_too=framework == "pytorch")
+    mnist = load_mnist(download=False)
+    x, y = mnist.x_train, mnist.y_train
+    if framework == "pytorch":
+        import torch
+
+        x, y = torch.from_numpy(x), torch.from_numpy(y)
+        connection.send(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+        timer = _time_torch
+    else:
+        connection.send(_blas_description())
+        timer = _time_scratchnn
+    while (request := connection.recv()) is not None:
+        batch_size, n, seed = request
+        connection.send(timer(x[:n], y[:n], batch_size, seed))
+
+
+def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
+    """Time scratchnn against PyTorch; return the result as a dict (and print it through ``log``).
+
+    Each framework runs in its own worker process (scratchnn's never imports torch); the parent
+    sends them the same measurements in alternating order and keeps the medians.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    workers = {}
     try:
+        for framework in ("scratchnn", "pytorch"):
+            parent_end, child_end = context.Pipe()
+            process = context.Process(target=_timing_worker, args=(framework, threads, child_end), daemon=True)
+            process.start()
+            workers[framework] = (process, parent_end)
+        descriptions = {name: connection.recv() for name, (_, connection) in workers.items()}
+
+        def measure(framework, batch_size, n, seed):
+            connection = workers[framework][1]
+            connection.send((batch_size, n, seed))
+            return connection.recv()
+
         log(f"machine: {platform.processor() or platform.machine()}, {_available_cpus()} CPUs available; "
-            f"python {platform.python_version()}, numpy {np.__version__}, torch {torch.__version__}")
-        log(f"threads: {threads} (NumPy BLAS via threadpoolctl, torch.set_num_threads; torch reports "
-            f"{torch.get_num_threads()})")
-        log(f"NumPy BLAS: {_blas_description()}")
-        peak = matmul_peak_gflops()
-        log(f"float32 matmul peak (1024x1024 @ 1024x1024, best of 7): {peak:.1f} GFLOP/s")
+            f"python {platform.python_version()}, numpy {np.__version__}")
+        log(f"threads: {threads} per framework (NumPy's BLAS via threadpoolctl; torch.set_num_threads); "
+            f"each framework in its own process")
+        log(f"NumPy BLAS (scratchnn): {descriptions['scratchnn']}")
+        log(f"PyTorch: {descriptions['pytorch']}")
+        with _pin_threads(threads, torch_too=False):
+            peak = matmul_peak_gflops()
+        log(f"float32 matmul peak (NumPy, 1024x1024 @ 1024x1024, best of 7): {peak:.1f} GFLOP/s")
 
         results = {}
-        x_torch, y_torch = torch.from_numpy(mnist.x_train), torch.from_numpy(mnist.y_train)
         for batch_size in BATCH_SIZES:
-            n_steps = steps or math.ceil(len(mnist.x_train) / batch_size)
-            n = min(n_steps * batch_size, len(mnist.x_train))
+            steps_per_epoch = math.ceil(MNIST_TRAIN_SIZE / batch_size)
+            n = min((steps or steps_per_epoch) * batch_size, MNIST_TRAIN_SIZE)
             n_steps = math.ceil(n / batch_size)
-            steps_per_epoch = math.ceil(len(mnist.x_train) / batch_size)
-            x, y = mnist.x_train[:n], mnist.y_train[:n]
-            xt, yt = x_torch[:n], y_torch[:n]
             # Warm-up: first-call costs (allocator, thread start, torch dispatch caches) are not the steady state.
-            _time_scratchnn(x[: 20 * batch_size], y[: 20 * batch_size], batch_size, 0)
-            _time_torch(xt[: 20 * batch_size], yt[: 20 * batch_size], batch_size, 0)
+            for framework in workers:
+                measure(framework, batch_size, min(n, 20 * batch_size), 0)
             times = {"scratchnn": [], "pytorch": []}
             for r in range(rounds):
                 # Alternate which framework goes first, so drifting machine load hits both alike.
                 order = ("scratchnn", "pytorch") if r % 2 == 0 else ("pytorch", "scratchnn")
                 for framework in order:
-                    if framework == "scratchnn":
-                        seconds = _time_scratchnn(x, y, batch_size, r)
-                    else:
-                        seconds = _time_torch(xt, yt, batch_size, r)
-                    times[framework].append(seconds * steps_per_epoch / n_steps)
+                    times[framework].append(measure(framework, batch_size, n, r) * steps_per_epoch / n_steps)
             median = {name: statistics.median(values) for name, values in times.items()}
             flops_epoch = useful_flops_per_step(SIZES, batch_size) * steps_per_epoch
             gflops = {name: flops_epoch / seconds / 1e9 for name, seconds in median.items()}
@@ -305,7 +339,10 @@ def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
                 "steps_timed": n_steps,
             }
     finally:
-        limiter.unregister()
+        for process, connection in workers.values():
+            if process.is_alive():
+                connection.send(None)
+                process.join(timeout=10)
 
     log("")
     log(f"784-256-128-10 ReLU MLP, SGD lr {LEARNING_RATE}, float32, median of {rounds} interleaved rounds"
@@ -325,8 +362,9 @@ def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
             memory[framework] = _peak_memory(framework, memory_epochs, 64, threads)
         log(f"peak memory (fresh process: load MNIST, train {memory_epochs} epoch(s) at batch 64, evaluate): "
             f"scratchnn {memory['scratchnn']:.0f} MB, PyTorch {memory['pytorch']:.0f} MB")
-    return {"threads": threads, "matmul_peak_gflops": peak, "blas": _blas_description(),
-            "batch_sizes": {str(k): v for k, v in results.items()}, "peak_memory_mb": memory}
+    return {"threads": threads, "matmul_peak_gflops": peak, "blas": descriptions["scratchnn"],
+            "pytorch": descriptions["pytorch"], "batch_sizes": {str(k): v for k, v in results.items()},
+            "peak_memory_mb": memory}
 
 
 def run_recipes(names, *, threads, log=print):

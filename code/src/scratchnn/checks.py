@@ -29,7 +29,6 @@ The contract your class follows (the same as scratchnn's ``Module``; you may sub
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable

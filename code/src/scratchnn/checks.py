@@ -35,6 +35,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .gradcheck import numerical_gradient
+
 __all__ = [
     "TOLERANCE",
     "CheckItem",
@@ -53,7 +55,6 @@ __all__ = [
 
 #: Largest accepted error (relative to the largest reference value) in float64.
 TOLERANCE = 1e-6
-_FINITE_DIFFERENCE_STEP = 1e-6
 # A learner's class whose backward is right but that computes in float32 lands near 1e-7..1e-6;
 # anything clearly above this is a real mistake rather than rounding.
 _FLOAT32_HINT_THRESHOLD = 1e-4
@@ -308,21 +309,6 @@ def _set_mode(instance: Any, training: bool) -> None:
         instance.training = training
 
 
-def _numerical_gradient(function: Callable[[], float], array: np.ndarray) -> np.ndarray:
-    """Central differences of a scalar ``function()`` with respect to ``array`` (changed in place)."""
-    gradient = np.zeros_like(array, dtype=np.float64)
-    flat = array.reshape(-1)
-    for index in range(flat.size):
-        original = flat[index]
-        flat[index] = original + _FINITE_DIFFERENCE_STEP
-        plus = function()
-        flat[index] = original - _FINITE_DIFFERENCE_STEP
-        minus = function()
-        flat[index] = original
-        gradient.reshape(-1)[index] = (plus - minus) / (2 * _FINITE_DIFFERENCE_STEP)
-    return gradient
-
-
 def _gradient_check(
     items: list[CheckItem],
     instance: Any,
@@ -343,8 +329,8 @@ def _gradient_check(
             instance.forward(probe)
             analytic_input = np.asarray(instance.backward(upstream), dtype=np.float64)
             analytic = {name: np.array(p.grad, dtype=np.float64) for name, p in parameters.items()}
-            numeric_input = _numerical_gradient(objective, probe)
-            numeric = {name: _numerical_gradient(objective, p.data) for name, p in parameters.items()}
+            numeric_input = numerical_gradient(objective, probe)
+            numeric = {name: numerical_gradient(objective, p.data) for name, p in parameters.items()}
     except Exception as error:  # noqa: BLE001 - reported, not raised
         items.append(CheckItem("finite-difference gradient check", False, hint=_describe_exception(error)))
         return
@@ -657,7 +643,7 @@ def check_softmax_cross_entropy(cls: Callable[..., Any], *, seed: int = 0, verbo
         probe = logits.copy()
         forward(probe, labels)
         analytic = np.asarray(loss.backward(), dtype=np.float64)
-        numeric = _numerical_gradient(objective, probe)
+        numeric = numerical_gradient(objective, probe)
         error = _error(analytic, numeric)
         items.append(
             CheckItem(
@@ -1031,7 +1017,7 @@ def check_l2_penalty(function: Callable[..., Any], *, seed: int = 0, verbose: bo
             if got_grad is not None and got_grad.shape == weight.shape and _close(got_grad, 2 * expected_grad):
                 items[-1].hint = "the gradient is 2λW: with the ½ in the value, d/dW of 0.5·λ·‖W‖² is λW"
         probe = weight.copy()
-        numeric = _numerical_gradient(lambda: float(function(probe, lam)[0]), probe)
+        numeric = numerical_gradient(lambda: float(function(probe, lam)[0]), probe)
         consistent = _error(np.asarray(function(weight.copy(), lam)[1], dtype=np.float64), numeric)
         items.append(
             CheckItem(

@@ -29,9 +29,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from . import records, torch_port
+from . import records
+
+# torch is imported inside the functions that use it: every `python -m scratchnn ...` command
+# registers `bench gpu` from this module, and importing torch costs seconds and ~190 MB.
 
 __all__ = [
     "BenchConfig",
@@ -99,6 +101,8 @@ def resolve_devices(choice, *, cpu_baseline=True):
     """Devices to run, in order. ``auto``: the CPU, plus CUDA when available. ``cuda``: the GPU (an error
     if none is visible) plus the CPU baseline of the same machine unless ``cpu_baseline`` is False —
     a speedup needs both. ``cpu``: the CPU only."""
+    import torch
+
     if choice not in ("cpu", "cuda", "auto"):
         raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', got {choice!r}")
     if choice == "cpu":
@@ -159,6 +163,8 @@ def _physical_cores():
 
 
 def _cuda_environment():
+    import torch
+
     if not torch.cuda.is_available():
         return None
     props = torch.cuda.get_device_properties(0)
@@ -206,6 +212,8 @@ def _git_commit_from_files(book_root):
 
 def capture_environment():
     """Where and with what this run happens; fields that cannot be read are null, never guessed."""
+    import torch
+
     book_root = Path(__file__).resolve().parents[3]
     commit = _run(["git", "rev-parse", "HEAD"], cwd=book_root)
     dirty = _git_dirty(book_root) if commit else None  # needs the git command; otherwise unknown (null)
@@ -265,6 +273,8 @@ def tensor_ops_per_step(step):
 
 def is_out_of_memory(error):
     """True for the errors a too-large batch raises: CUDA OOM, or the CPU allocator giving up."""
+    import torch
+
     if isinstance(error, (torch.cuda.OutOfMemoryError, MemoryError)):
         return True
     message = str(error).lower()
@@ -273,6 +283,8 @@ def is_out_of_memory(error):
 
 def _synchronize(device):
     # CUDA kernels run asynchronously: without a sync the clock would stop before the GPU finishes.
+    import torch
+
     if device == "cuda":
         torch.cuda.synchronize()
 
@@ -296,6 +308,8 @@ class _DeviceData:
 
 
 def _to_device(data, device, train_samples):
+    import torch
+
     n = len(data.x_train) if train_samples is None else min(train_samples, len(data.x_train))
     return _DeviceData(
         torch.as_tensor(np.asarray(data.x_train[:n], dtype=np.float32), device=device),
@@ -306,6 +320,9 @@ def _to_device(data, device, train_samples):
 
 
 def _fresh_model(config, batch_size, device):
+    import torch
+    from . import torch_port
+
     model = torch_port.torch_mlp(config.layer_sizes, seed=config.seed).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate(batch_size, config), momentum=config.momentum)
     return model, optimizer
@@ -313,6 +330,8 @@ def _fresh_model(config, batch_size, device):
 
 def _train_steps(model, optimizer, data, batch_size, autocast, generator, max_steps=None):
     """One epoch of minibatch SGD over a device-side permutation (or its first ``max_steps`` steps)."""
+    import torch
+
     n = len(data.x_train)
     order = torch.randperm(n, device=data.x_train.device, generator=generator)
     starts = range(0, n, batch_size)
@@ -327,17 +346,21 @@ def _train_steps(model, optimizer, data, batch_size, autocast, generator, max_st
         optimizer.step()
 
 
-@torch.no_grad()
 def _test_accuracy(model, data, autocast):
+    import torch
+
     correct = 0
-    for start in range(0, len(data.x_test), 5000):
-        with autocast():
-            logits = model(data.x_test[start:start + 5000])
-        correct += (logits.argmax(dim=1) == data.y_test[start:start + 5000]).sum().item()
+    with torch.no_grad():
+        for start in range(0, len(data.x_test), 5000):
+            with autocast():
+                logits = model(data.x_test[start:start + 5000])
+            correct += (logits.argmax(dim=1) == data.y_test[start:start + 5000]).sum().item()
     return correct / len(data.x_test)
 
 
 def _autocast_factory(device, precision):
+    import torch
+
     if precision == "bf16-autocast":
         return lambda: torch.autocast(device_type="cuda", dtype=torch.bfloat16)
     return nullcontext
@@ -345,6 +368,8 @@ def _autocast_factory(device, precision):
 
 def _measure_batch_size(data, device, precision, batch_size, config):
     """Warm up, then ``repeats`` seeded runs of ``epochs`` timed epochs; one result dict."""
+    import torch
+
     autocast = _autocast_factory(device, precision)
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
@@ -395,12 +420,16 @@ def _describe(device, precision, result):
 
 
 def _free_memory(device):
+    import torch
+
     gc.collect()
     if device == "cuda":
         torch.cuda.empty_cache()
 
 
 def _series(data, device, precision, config, log):
+    import torch
+
     results = []
     for batch_size in config.batch_sizes:
         try:
@@ -428,6 +457,8 @@ def run_benchmark(data, devices, config=BenchConfig(), *, bf16=False, log=None):
     ``data`` has ``x_train``, ``y_train``, ``x_test``, ``y_test`` arrays (``scratchnn.data.load_mnist()``);
     ``bf16=True`` adds a bf16-autocast series for each CUDA device.
     """
+    import torch
+
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     if bf16 and "cuda" not in devices:
         raise ValueError(f"--bf16 adds a series on the GPU, but this run's devices are {devices}")
@@ -500,6 +531,8 @@ def add_cli(subparsers):
 
 
 def _main(parser, args):
+    import torch
+
     if any(b < 1 for b in args.batch_sizes):
         parser.error(f"--batch-sizes must be positive, got {args.batch_sizes}")
     if args.epochs < 1 or args.repeats < 1:

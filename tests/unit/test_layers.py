@@ -51,6 +51,24 @@ def test_backward_accumulates_parameter_gradients():
     np.testing.assert_allclose(layer.bias.grad, 2 * once[1])
 
 
+def test_backward_after_zero_grad_writes_then_accumulates_into_the_same_array():
+    # zero_grad() is lazy (Parameter docs): the first backward writes x^T g into grad, later ones add.
+    rng = np.random.default_rng(1)
+    layer = Linear(4, 3, rng=rng, dtype=np.float64)
+    x, g = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    layer(x)
+    layer.backward(g)
+    array = layer.weight.grad
+    layer.zero_grad()
+    assert layer.weight.grad is array and not array.any() and not layer.bias.grad.any()
+    layer.zero_grad()
+    layer.backward(g)
+    layer.backward(g)
+    assert layer.weight.grad is array
+    np.testing.assert_allclose(array, 2 * x.T @ g)
+    np.testing.assert_allclose(layer.bias.grad, 2 * g.sum(axis=0))
+
+
 def test_input_grad_false_skips_only_the_input_gradient():
     rng = np.random.default_rng(0)
     layer = Linear(4, 3, rng=rng)

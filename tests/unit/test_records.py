@@ -162,7 +162,7 @@ def test_dgx_spark_detection_needs_a_gb10_and_both_devices(tmp_path, record):
 
 def test_status_markdown_in_both_states(tmp_path, record):
     empty = records.records_status_markdown([])
-    assert empty.startswith(":::{important} No GPU record yet") and "**no GPU numbers**" in empty
+    assert empty.startswith(":::{admonition} No GPU record yet\n:class: important") and "**no GPU numbers**" in empty
     assert "{ref}`lab6-record`" in empty
     _write(tmp_path, "r.json", record)
     text = records.records_status_markdown(records.load_records(tmp_path))

@@ -45,7 +45,7 @@ class Linear(Module):
 
     def backward(self, grad_output, *, input_grad=True):
         g = self._check_grad(grad_output, self._x, self.out_features)
-        self.weight.grad += self._x.T @ g
+        self.weight.accumulate_matmul(self._x.T, g)  # grad += x^T g, without a temporary after zero_grad
         if self.bias is not None:
             self.bias.grad += g.sum(axis=0)
         # input_grad=False (first layer in training): dL/dx is unused and costs a full matmul.

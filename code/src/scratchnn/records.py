@@ -429,7 +429,7 @@ def records_status_markdown(records, folder_label="book/results/gpu/"):
     """MyST Markdown stating which GPU records the page renders: an admonition when there are none."""
     if not records:
         return (
-            ":::{important} No GPU record yet\n"
+            ":::{admonition} No GPU record yet\n:class: important\n"
             f"No GPU benchmark record is committed under `{folder_label}`, so this page shows **no GPU "
             "numbers**. The CPU-vs-GPU table, the speedup figure and the DGX Spark's optimal batch size "
             "appear once a record measured on a real GPU is committed; the live CPU numbers are measured "

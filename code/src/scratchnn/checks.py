@@ -753,6 +753,18 @@ def check_sgd(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -
 # --------------------------------------------------------------------------------------------------
 
 
+def _normalization_pair(cls, reference_cls, features, size_name, items, rng):
+    """The learner's normalization layer and the float64 reference, both given the same random γ and β."""
+    layer = _build(cls, (features,), {}, f"{_name(cls)}({size_name}={features})", items)
+    weight = _parameter(layer, "weight", (features,), items, _name(cls))
+    bias = _parameter(layer, "bias", (features,), items, _name(cls))
+    reference = reference_cls(features, dtype=np.float64)
+    gamma, beta = rng.normal(1.0, 0.3, size=features), rng.normal(size=features)
+    for parameter, values in ((weight, gamma), (bias, beta), (reference.weight, gamma), (reference.bias, beta)):
+        _load(parameter, values)
+    return layer, reference, weight, bias, gamma, beta
+
+
 def check_batchnorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -> CheckResult:
     """Check ``cls(num_features)`` against ``BatchNorm1d`` (momentum 0.1, eps 1e-5, like PyTorch).
 
@@ -772,13 +784,9 @@ def check_batchnorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = T
     x = rng.normal(loc=2.0, scale=3.0, size=(batch, features))
     upstream = rng.normal(size=(batch, features))
     try:
-        layer = _build(cls, (features,), {}, f"{_name(cls)}(num_features=4)", items)
-        weight = _parameter(layer, "weight", (features,), items, _name(cls))
-        bias = _parameter(layer, "bias", (features,), items, _name(cls))
-        reference = BatchNorm1d(features, dtype=np.float64)
-        gamma, beta = rng.normal(1.0, 0.3, size=features), rng.normal(size=features)
-        for parameter, values in ((weight, gamma), (bias, beta), (reference.weight, gamma), (reference.bias, beta)):
-            _load(parameter, values)
+        layer, reference, weight, bias, gamma, beta = _normalization_pair(
+            cls, BatchNorm1d, features, "num_features", items, rng
+        )
         has_running = all(isinstance(getattr(layer, name, None), np.ndarray) for name in ("running_mean", "running_var"))
         if has_running:
             start_mean = np.array(layer.running_mean, dtype=np.float64)
@@ -874,13 +882,9 @@ def check_layernorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = T
     x = rng.normal(loc=1.0, scale=2.0, size=(batch, features))
     upstream = rng.normal(size=(batch, features))
     try:
-        layer = _build(cls, (features,), {}, f"{_name(cls)}(normalized_shape=5)", items)
-        weight = _parameter(layer, "weight", (features,), items, _name(cls))
-        bias = _parameter(layer, "bias", (features,), items, _name(cls))
-        reference = LayerNorm(features, dtype=np.float64)
-        gamma, beta = rng.normal(1.0, 0.3, size=features), rng.normal(size=features)
-        for parameter, values in ((weight, gamma), (bias, beta), (reference.weight, gamma), (reference.bias, beta)):
-            _load(parameter, values)
+        layer, reference, weight, bias, gamma, beta = _normalization_pair(
+            cls, LayerNorm, features, "normalized_shape", items, rng
+        )
         y = _run(items, "forward", lambda: layer.forward(x.copy()), "add eps inside the square root")
         expected = reference.forward(x)
         if not _compare(items, "forward normalises each row over its features", y, expected, batch, "the output"):

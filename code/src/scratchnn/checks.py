@@ -55,6 +55,9 @@ __all__ = [
 
 #: Largest accepted error (relative to the largest reference value) in float64.
 TOLERANCE = 1e-6
+#: Largest accepted gap between a backward and finite differences of the same forward: central
+#: differences in float64 with h = 1e-6 are good to about 1e-8 on these small inputs.
+FINITE_DIFFERENCE_TOLERANCE = 1e-5
 # A learner's class whose backward is right but that computes in float32 lands near 1e-7..1e-6;
 # anything clearly above this is a real mistake rather than rounding.
 _FLOAT32_HINT_THRESHOLD = 1e-4
@@ -344,14 +347,18 @@ def _gradient_check(
         error = _error(got, expected)
         if error > worst:
             worst, worst_name = error, name
-    # Finite differences in float64 with h = 1e-6 are good to about 1e-8 on these small inputs.
-    passed = worst <= 1e-5
-    hint = "" if passed else (
-        f"the gradient for {worst_name} from your backward disagrees with finite differences of your own "
-        "forward: backward does not differentiate what forward computes"
-    )
     names = ", ".join(["input", *parameters])
-    items.append(CheckItem(f"finite-difference gradient check ({names})", passed, worst, hint))
+    items.append(_finite_difference_item(
+        f"finite-difference gradient check ({names})", worst,
+        f"the gradient for {worst_name} from your backward disagrees with finite differences of your own "
+        "forward: backward does not differentiate what forward computes",
+    ))
+
+
+def _finite_difference_item(name: str, error: float, hint: str) -> CheckItem:
+    """A report line for a finite-difference comparison; the hint shows only when it fails."""
+    passed = error <= FINITE_DIFFERENCE_TOLERANCE
+    return CheckItem(name, passed, error, "" if passed else hint)
 
 
 def _finish(component: str, items: list[CheckItem], verbose: bool) -> CheckResult:
@@ -645,14 +652,10 @@ def check_softmax_cross_entropy(cls: Callable[..., Any], *, seed: int = 0, verbo
         analytic = np.asarray(loss.backward(), dtype=np.float64)
         numeric = numerical_gradient(objective, probe)
         error = _error(analytic, numeric)
-        items.append(
-            CheckItem(
-                "finite-difference gradient check (logits)",
-                error <= 1e-5,
-                error,
-                "" if error <= 1e-5 else "backward does not differentiate what forward computes",
-            )
-        )
+        items.append(_finite_difference_item(
+            "finite-difference gradient check (logits)", error,
+            "backward does not differentiate what forward computes",
+        ))
     except _StopChecking:
         pass
     return _finish(component, items, verbose)
@@ -1023,14 +1026,10 @@ def check_l2_penalty(function: Callable[..., Any], *, seed: int = 0, verbose: bo
         probe = weight.copy()
         numeric = numerical_gradient(lambda: float(function(probe, lam)[0]), probe)
         consistent = _error(np.asarray(function(weight.copy(), lam)[1], dtype=np.float64), numeric)
-        items.append(
-            CheckItem(
-                "finite-difference check (grad is the derivative of value)",
-                consistent <= 1e-5,
-                consistent,
-                "" if consistent <= 1e-5 else "your gradient is not the derivative of your value",
-            )
-        )
+        items.append(_finite_difference_item(
+            "finite-difference check (grad is the derivative of value)", consistent,
+            "your gradient is not the derivative of your value",
+        ))
     except _StopChecking:
         pass
     return _finish(component, items, verbose)

@@ -35,11 +35,21 @@ def test_integer_input_is_a_type_error(module):
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.filterwarnings("ignore:invalid value encountered in matmul:RuntimeWarning")  # inf - inf, before the error
 def test_non_finite_input_to_linear(bad):
     x = X.copy()
     x[1, 2] = bad
     with pytest.raises(ValueError, match=r"Linear received an input of shape \(2, 3\) containing NaN or inf"):
         Linear(3, 2)(x)
+
+
+@pytest.mark.parametrize("init", ["zeros", "he_normal"])
+def test_non_finite_input_is_caught_whatever_the_weights(init):
+    # Linear checks its output; a NaN input must reach it even through all-zero weights (NaN * 0 = NaN).
+    x = X.copy()
+    x[0, 0] = np.nan
+    with pytest.raises(ValueError, match="Linear received an input"):
+        Linear(3, 2, init=init, rng=0)(x)
 
 
 @pytest.mark.parametrize("module", [Linear(3, 2), Sigmoid(), Tanh(), ReLU(), LeakyReLU(), GELU(), SiLU(), Softmax(),

@@ -53,6 +53,7 @@ def test_recipes_are_valid_train_command_lines():
         [256, 128], "relu", "sgd", 0.01, 64, 10)
     best = parser.parse_args(["train", *bench.RECIPES["best"]])
     assert best.hidden == [512, 256] and best.momentum == 0.9 and best.schedule == "cosine"
+    assert best.weight_decay == 1e-4
     assert parser.parse_args(["train", *bench.RECIPES["best+shift"]]).augment_shift == 2
 
 
@@ -104,3 +105,26 @@ def test_a_tiny_cpu_bench_runs_end_to_end(capsys):
         assert entry["ratio"] == pytest.approx(
             entry["seconds_per_epoch"]["scratchnn"] / entry["seconds_per_epoch"]["pytorch"])
         assert 0 < entry["fraction_of_peak"]["scratchnn"]
+
+
+def test_the_bare_numpy_floor_computes_exactly_what_fit_computes():
+    # The floor is only a fair floor if it does the same work: same weights, order, loss and update.
+    from scratchnn.losses import CrossEntropyLoss
+    from scratchnn.optim import SGD
+    from scratchnn.train import fit, make_mlp
+
+    rng = np.random.default_rng(1)
+    x = rng.random((300, 784), dtype=np.float32)
+    y = rng.integers(0, 10, 300)
+    weights, biases = bench._bare_numpy_mlp(seed=3)
+    loss_sum, correct = bench._bare_numpy_epoch(weights, biases, x, y, batch_size=64, seed=3)
+    model = make_mlp(bench.SIZES, seed=3)
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=bench.LEARNING_RATE), (x, y), epochs=1,
+                  batch_size=64, seed=3, progress=False)
+    assert loss_sum / len(x) == pytest.approx(history.train_loss[0], rel=1e-5)
+    assert correct / len(x) == history.train_acc[0]
+    layers = [layer for layer in model if hasattr(layer, "weight")]
+    for layer, w, b in zip(layers, weights, biases, strict=True):
+        np.testing.assert_allclose(w, layer.weight.data, rtol=1e-4, atol=1e-6)
+        np.testing.assert_allclose(b, layer.bias.data, rtol=1e-4, atol=1e-6)
+    assert not np.allclose(weights[0], bench._bare_numpy_mlp(seed=3)[0][0])  # it did train

@@ -333,9 +333,20 @@ def test_bad_arguments_are_clear_errors(spirals):
     with pytest.raises(ValueError, match="batch_size"):
         fit(model, nn.CrossEntropyLoss(), sgd, train, **{**common, "batch_size": 2.5})
     bad = train[0].copy()
-    bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match="train inputs contain NaN"):
+    bad[[3, 40], 1] = np.nan
+    with pytest.raises(ValueError, match=r"train inputs contain NaN or inf: 1 image\(s\) of the batch at epoch 0, "
+                                         r"step \d+ \(train rows (3|40)\)"):
         fit(model, nn.CrossEntropyLoss(), sgd, (bad, train[1]), **common)
+
+
+def test_bad_training_data_is_named_even_when_no_layer_checks_it(spirals):
+    # No Linear sees the data, so the NaN surfaces as a NaN loss: still a data error, not divergence.
+    model = nn.Sequential(nn.LayerNorm(2))  # two outputs: logits of a two-class problem
+    x, y = spirals[0][0].copy(), spirals[0][1] % 2
+    x[5, 0] = np.inf
+    with pytest.raises(ValueError, match=r"train inputs contain NaN or inf.*train rows 5\)"):
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (x, y), epochs=1,
+            batch_size=len(x), seed=0, progress=False)
 
 
 # --- History and the model builder -------------------------------------------------------------------

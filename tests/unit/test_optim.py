@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from scratchnn import CrossEntropyLoss, Linear, Parameter, Sequential, Tanh
-from scratchnn.optim import SGD, Adam, clip_grad_norm_
+from scratchnn.optim import SGD, Adam, AdamW, clip_grad_norm_
 
 STEPS = 25
 
@@ -76,6 +76,21 @@ ADAM_CONFIGS = {
 def test_adam_follows_torch_trajectory(config, seed):
     kwargs = ADAM_CONFIGS[config]
     run_trajectories(lambda p: Adam(p, **kwargs), lambda p: torch.optim.Adam(p, **kwargs), seed)
+
+
+@pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.01, weight_decay=0.1), dict(lr=0.05, betas=(0.8, 0.9))])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_adamw_follows_torch_trajectory(kwargs, seed):
+    run_trajectories(lambda p: AdamW(p, **kwargs), lambda p: torch.optim.AdamW(p, **kwargs), seed)
+
+
+def test_adamw_decay_is_decoupled_from_the_gradient_scale():
+    """With a zero gradient Adam's L2 term still moves w by ~lr (normalised); AdamW shrinks w by lr * wd."""
+    adamw_param, adam_param = Parameter(np.full(3, 2.0)), Parameter(np.full(3, 2.0))
+    AdamW([adamw_param], lr=0.1, weight_decay=0.5).step()
+    Adam([adam_param], lr=0.1, weight_decay=0.5).step()
+    np.testing.assert_allclose(adamw_param.data, 2.0 * (1 - 0.1 * 0.5))
+    np.testing.assert_allclose(adam_param.data, 2.0 - 0.1, rtol=1e-6)
 
 
 @pytest.mark.parametrize("max_norm", [0.05, 100.0])

@@ -83,6 +83,8 @@ class Adam(Optimizer):
     ``w -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)`` (bias-corrected moments).
     """
 
+    decoupled_weight_decay = False  # AdamW: True
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
         self.beta1, self.beta2 = (float(b) for b in betas)
@@ -98,7 +100,9 @@ class Adam(Optimizer):
         sqrt_bias2 = math.sqrt(1.0 - self.beta2**self.t)
         for p, m, v in zip(self.params, self.m, self.v):
             g = p.grad
-            if self.weight_decay:
+            if self.weight_decay and self.decoupled_weight_decay:
+                p.data *= 1.0 - self.lr * self.weight_decay
+            elif self.weight_decay:
                 g = g + self.weight_decay * p.data
             m *= self.beta1
             m += (1.0 - self.beta1) * g
@@ -110,6 +114,20 @@ class Adam(Optimizer):
             np.divide(m, denom, out=denom)
             denom *= step_size
             p.data -= denom
+
+
+class AdamW(Adam):
+    """AdamW with torch.optim.AdamW's rule: weight decay *decoupled* from the gradient.
+
+    ``w -= lr * weight_decay * w`` first, then the Adam step on the plain gradient. In ``Adam``,
+    ``weight_decay`` is an L2 term added to ``g`` and then divided by ``sqrt(v)``, so weights with large
+    gradients are barely decayed; here every weight shrinks by the same factor ``1 - lr * weight_decay``.
+    """
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        super().__init__(params, lr, betas, eps, weight_decay)
 
 
 def clip_grad_norm_(params, max_norm):

@@ -98,7 +98,8 @@ def test_a_tiny_cpu_bench_runs_end_to_end(capsys):
     result = bench.run_cpu_bench(threads=1, rounds=2, steps=2, memory_epochs=0)
     out = capsys.readouterr().out
     assert "threads: 1 per framework" in out and "ratio" in out and "torch 2." in out
-    assert "openblas" in result["blas"].lower() or "mkl" in result["blas"].lower()
+    # Linux and Windows wheels bring OpenBLAS, macOS wheels Accelerate, conda MKL or BLIS.
+    assert any(name in result["blas"].lower() for name in ("openblas", "mkl", "accelerate", "blis"))
     for batch_size in ("64", "256"):
         entry = result["batch_sizes"][batch_size]
         assert len(entry["all_seconds_per_epoch"]["scratchnn"]) == 2 and entry["steps_timed"] == 2
@@ -122,7 +123,8 @@ def test_the_bare_numpy_floor_computes_exactly_what_fit_computes():
     history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=bench.LEARNING_RATE), (x, y), epochs=1,
                   batch_size=64, seed=3, progress=False)
     assert loss_sum / len(x) == pytest.approx(history.train_loss[0], rel=1e-5)
-    assert correct / len(x) == history.train_acc[0]
+    # Float32 sums in another order (another BLAS kernel) can flip an argmax at a near-tie: 1 image.
+    assert correct / len(x) == pytest.approx(history.train_acc[0], abs=1.5 / len(x))
     layers = [layer for layer in model if hasattr(layer, "weight")]
     for layer, w, b in zip(layers, weights, biases, strict=True):
         np.testing.assert_allclose(w, layer.weight.data, rtol=1e-4, atol=1e-6)

@@ -129,11 +129,14 @@ def test_evaluate_is_independent_of_batch_size_and_restores_mode(spirals):
     model.train()
     whole = evaluate(model, x, y, nn.CrossEntropyLoss(), batch_size=len(x))
     pieces = evaluate(model, x, y, nn.CrossEntropyLoss(), batch_size=7)
-    assert pieces.loss == pytest.approx(whole.loss, rel=1e-6) and pieces.accuracy == whole.accuracy
+    # Another batch size is another float32 summation order: at most a near-tie flips (1 point).
+    one_point = 1.5 / len(x)
+    assert pieces.loss == pytest.approx(whole.loss, rel=1e-6)
+    assert pieces.accuracy == pytest.approx(whole.accuracy, abs=one_point)
     assert model.training
     logits = predict(model, x, batch_size=11)
     assert logits.shape == (len(x), 3)
-    assert whole.accuracy == np.mean(logits.argmax(axis=1) == y)
+    assert whole.accuracy == pytest.approx(np.mean(logits.argmax(axis=1) == y), abs=one_point)
     assert evaluate(model, x, y).loss is None
 
 

@@ -451,6 +451,9 @@ def test_visible_cells_are_learner_code_that_runs_alone(repo_root, page):
             assert plumbing not in cell.source, f"{page}: a visible cell contains {plumbing!r}:\n{cell.source[:200]}"
         read_by_visible |= read - bound_by_visible
         bound_by_visible |= bound
+        if "remove-input" not in cell.metadata.get("tags", []):  # the page shows this code
+            long_lines = [line for line in cell.source.splitlines() if len(line) > MAX_OUTPUT_LINE]
+            assert not long_lines, f"{page}: code lines that scroll sideways: {long_lines}"
         figure = cell.metadata.get("mystnb", {}).get("figure")
         if figure is not None:
             assert figure.get("caption") and figure.get("name"), f"{page}: a figure without caption or name"

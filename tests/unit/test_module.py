@@ -125,7 +125,8 @@ def test_sequential_indexing_length_and_iteration():
 
 
 def test_sequential_rejects_non_modules():
-    with pytest.raises(TypeError, match="Sequential expected Module arguments, got function at 1"):
+    with pytest.raises(TypeError, match=r"Sequential expected modules \(objects with forward\(x\) and "
+                                        r"backward\(grad_output\)\), got function at position 1"):
         Sequential(Linear(2, 2), lambda x: x)
 
 

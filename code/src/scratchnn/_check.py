@@ -21,11 +21,12 @@ def real(owner, name, value, *, low=None, high=None, low_open=False, high_open=F
 
 
 def integer(owner, name, value, *, low=1):
-    """An ``int`` (or integral NumPy scalar) of at least ``low`` -> int."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an integer >= {low}, got {value!r} ({type(value).__name__})")
-    if value < low:
-        raise ValueError(f"{owner}: {name} must be an integer >= {low}, got {value!r}")
+    """A whole number (``3`` or ``3.0``, Python or NumPy) of at least ``low`` -> int."""
+    expected = "a positive integer" if low == 1 else f"an integer >= {low}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be {expected}, got {value!r} ({type(value).__name__})")
+    if not (math.isfinite(value) and value == int(value) and value >= low):
+        raise ValueError(f"{owner}: {name} must be {expected}, got {value!r}")
     return int(value)
 
 

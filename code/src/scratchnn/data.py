@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _check
 from ._mnist_sources import (
     IMAGE_SIDE,
     MNIST_SPEC,
@@ -417,9 +418,7 @@ class DataLoader:
         seed: int | np.random.Generator | None = None,
     ):
         self.x, self.y = _check_pair(x, y, "DataLoader")
-        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
-        self.batch_size = int(batch_size)
+        self.batch_size = _check.integer("DataLoader", "batch_size", batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.rng = _rng(seed, "DataLoader(shuffle=True)") if shuffle else None
@@ -448,8 +447,7 @@ def train_val_split(x, y, val_fraction: float, *, seed) -> tuple[tuple[np.ndarra
     """Shuffle and split into ``(x_train, y_train), (x_val, y_val)``; the validation part has
     ``round(val_fraction * n)`` examples."""
     x, y = _check_pair(x, y, "train_val_split")
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"train_val_split: val_fraction must be strictly between 0 and 1, got {val_fraction!r}")
+    _check.real("train_val_split", "val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
     n_val = round(val_fraction * len(x))
     if not 0 < n_val < len(x):
         raise ValueError(f"train_val_split: val_fraction {val_fraction} of {len(x)} examples leaves an empty part")
@@ -467,7 +465,7 @@ def small_train_split(mnist: MNIST, n_train: int, *, seed, stratified: bool = Tr
     sample. The examples come out in random order.
     """
     n_total = len(mnist.y_train)
-    if isinstance(n_train, bool) or int(n_train) != n_train or not 0 < n_train <= n_total:
+    if _check.integer("small_train_split", "n_train", n_train) > n_total:
         raise ValueError(f"small_train_split: n_train must be an integer in 1..{n_total}, got {n_train!r}")
     rng = _rng(seed, "small_train_split")
     if stratified:
@@ -511,7 +509,7 @@ def random_shift(x_batch: np.ndarray, rng: np.random.Generator, *, max_shift: in
     is one slice copy, at most (2 max_shift + 1)^2 of them (25 for the default).
     """
     images = _as_images(x_batch, "random_shift")
-    if isinstance(max_shift, bool) or int(max_shift) != max_shift or not 0 <= max_shift < IMAGE_SIDE:
+    if _check.integer("random_shift", "max_shift", max_shift, low=0) >= IMAGE_SIDE:
         raise ValueError(f"random_shift: max_shift must be an integer in 0..27, got {max_shift!r}")
     span = 2 * int(max_shift) + 1
     padded = _zero_padded(images, int(max_shift))
@@ -534,8 +532,7 @@ def random_rotate(x_batch: np.ndarray, rng: np.random.Generator, *, max_degrees:
     Bilinear interpolation, 0 outside the image; vectorised over the batch (no per-image loop).
     """
     images = _as_images(x_batch, "random_rotate")
-    if not 0 <= max_degrees <= 180:
-        raise ValueError(f"random_rotate: max_degrees must be in [0, 180], got {max_degrees!r}")
+    _check.real("random_rotate", "max_degrees", max_degrees, low=0, high=180)
     n, side = len(images), IMAGE_SIDE + 2
     theta = np.deg2rad(rng.uniform(-max_degrees, max_degrees, size=(n, 1))).astype(np.float32)
     centre = np.float32((IMAGE_SIDE - 1) / 2)
@@ -567,9 +564,7 @@ def random_rotate(x_batch: np.ndarray, rng: np.random.Generator, *, max_degrees:
 
 
 def _check_count(n, who: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or int(n) != n or n < minimum:
-        raise ValueError(f"{who}: the number of points must be an integer >= {minimum}, got {n!r}")
-    return int(n)
+    return _check.integer(who, "the number of points", n, low=minimum)
 
 
 def make_xor(n: int, *, noise: float = 0.1, seed) -> tuple[np.ndarray, np.ndarray]:
@@ -579,6 +574,7 @@ def make_xor(n: int, *, noise: float = 0.1, seed) -> tuple[np.ndarray, np.ndarra
     standard deviation ``noise``. No line separates the classes: a perceptron cannot learn it.
     """
     n = _check_count(n, "make_xor")
+    noise = _check.real("make_xor", "noise", noise, low=0)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])[np.arange(n) % 4]
     x = corners + noise * _rng(seed, "make_xor").standard_normal((n, 2))
     return x.astype(np.float32), (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
@@ -589,6 +585,7 @@ def make_spirals(n_per_class: int, n_classes: int = 3, *, noise: float = 0.2, se
     angle jittered by Gaussian noise of standard deviation ``noise`` radians. Points grouped by class."""
     n_per_class = _check_count(n_per_class, "make_spirals")
     n_classes = _check_count(n_classes, "make_spirals (n_classes)", minimum=2)
+    noise = _check.real("make_spirals", "noise", noise, low=0)
     rng = _rng(seed, "make_spirals")
     radius = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     labels = np.repeat(np.arange(n_classes), n_per_class)
@@ -601,8 +598,7 @@ def make_linearly_separable(n: int, *, margin: float = 0.1, seed) -> tuple[np.nd
     """Points uniform in [-1, 1]^2, labelled by which side of a random line they fall on; points
     closer than ``margin`` to the line are redrawn, so a perceptron is guaranteed to converge."""
     n = _check_count(n, "make_linearly_separable")
-    if not 0 <= margin < 0.5:
-        raise ValueError(f"make_linearly_separable: margin must be in [0, 0.5), got {margin!r}")
+    _check.real("make_linearly_separable", "margin", margin, low=0, high=0.5, high_open=True)
     rng = _rng(seed, "make_linearly_separable")
     angle = rng.uniform(0, 2 * np.pi)
     normal, offset = np.array([np.cos(angle), np.sin(angle)]), rng.uniform(-0.3, 0.3)
@@ -630,6 +626,7 @@ def make_regression_1d(n: int, *, fn: str = "sin", noise: float = 0.1, seed) -> 
     [-1.5, 1.5]: targets for the universal approximation theorem (smooth, kinked, discontinuous).
     """
     n = _check_count(n, "make_regression_1d")
+    noise = _check.real("make_regression_1d", "noise", noise, low=0)
     if fn not in _REGRESSION_TARGETS:
         raise ValueError(f"make_regression_1d: fn must be one of {sorted(_REGRESSION_TARGETS)}, got {fn!r}")
     f, (low, high) = _REGRESSION_TARGETS[fn]

@@ -184,12 +184,8 @@ class EarlyStopping(Callback):
     def __init__(self, patience, min_delta=0.0, restore_best=True, monitor="val_loss"):
         if monitor not in _MONITORS:
             raise ValueError(f"EarlyStopping: monitor must be one of {_MONITORS}, got {monitor!r}")
-        if int(patience) != patience or patience < 1:
-            raise ValueError(f"EarlyStopping: patience must be a positive integer, got {patience!r}")
-        if min_delta < 0:
-            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
-        self.patience = int(patience)
-        self.min_delta = float(min_delta)
+        self.patience = _check.integer("EarlyStopping", "patience", patience)
+        self.min_delta = _check.real("EarlyStopping", "min_delta", min_delta, low=0)
         self.restore_best = restore_best
         self.monitor = monitor
         self.best = None
@@ -237,10 +233,8 @@ class StepLR(_Schedule):
     """
 
     def __init__(self, step_size, gamma=0.1):
-        if int(step_size) != step_size or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
-        self.step_size = int(step_size)
-        self.gamma = float(gamma)
+        self.step_size = _check.integer("StepLR", "step_size", step_size)
+        self.gamma = _check.real("StepLR", "gamma", gamma, low=0)
 
     def on_epoch_end(self, history, model, optimizer):
         _set_lr(optimizer, self.base_lr * self.gamma ** (history.epochs // self.step_size))
@@ -262,10 +256,8 @@ class CosineWithWarmup(_Schedule):
     """
 
     def __init__(self, warmup_epochs=1.0, min_lr=0.0):
-        if warmup_epochs < 0:
-            raise ValueError(f"CosineWithWarmup: warmup_epochs must be >= 0, got {warmup_epochs!r}")
-        self.warmup_epochs = warmup_epochs
-        self.min_lr = float(min_lr)
+        self.warmup_epochs = _check.real("CosineWithWarmup", "warmup_epochs", warmup_epochs, low=0)
+        self.min_lr = _check.real("CosineWithWarmup", "min_lr", min_lr, low=0)
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
         super().on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch, has_val=has_val)
@@ -652,9 +644,10 @@ def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, seed, dtype=np
                "tanh": act.Tanh, "sigmoid": act.Sigmoid}
     if activation not in modules:
         raise ValueError(f"make_mlp: activation must be one of {ACTIVATIONS}, got {activation!r}")
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"make_mlp: sizes needs an input and an output width, all >= 1, got {sizes}")
+    sizes = [_check.integer("make_mlp", "sizes", size) for size in _check.sequence("make_mlp", "sizes", sizes, "width")]
+    if len(sizes) < 2:
+        raise ValueError(f"make_mlp: sizes needs an input and an output width, got {sizes}")
+    dropout = _check.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
     if init is None:
         init = "xavier_normal" if activation in ("tanh", "sigmoid") else "he_normal"
     rng = np.random.default_rng(seed)

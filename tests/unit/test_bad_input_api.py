@@ -13,6 +13,7 @@ import pytest
 
 from scratchnn import data, records
 from scratchnn.activations import LeakyReLU
+from scratchnn.diagnostics import overfit_single_batch
 from scratchnn.layers import Linear
 from scratchnn.losses import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, MSELoss
 from scratchnn.module import Parameter, Sequential
@@ -103,6 +104,8 @@ ARGUMENTS = [
     ("make_xor", "noise", "non-negative real", lambda v: data.make_xor(4, noise=v, seed=0)),
     ("make_spirals", "noise", "non-negative real", lambda v: data.make_spirals(4, noise=v, seed=0)),
     ("make_regression_1d", "noise", "non-negative real", lambda v: data.make_regression_1d(4, noise=v, seed=0)),
+    ("overfit_single_batch", "steps", "positive integer", lambda v: overfit_single_batch(
+        tiny_model(), CrossEntropyLoss(), SGD([p()], lr=0.1), *TINY, v, target_loss=0.1)),
     ("make_linearly_separable", "margin", "fraction below 1", lambda v: data.make_linearly_separable(4, margin=v, seed=0)),
 ]
 
@@ -166,6 +169,9 @@ CASES = [
     ("random_shift of 28 pixels", lambda: data.random_shift(X, np.random.default_rng(0), max_shift=28),
      ValueError, r"random_shift: max_shift must be an integer in 0\.\.27"),
     ("record not an object", lambda: records.validate_record([1]), records.RecordError, r"expected a JSON object"),
+    ("overfit_single_batch on an empty batch", lambda: overfit_single_batch(
+        tiny_model(), CrossEntropyLoss(), SGD([p()], lr=0.1), empty((0, 2)), np.zeros(0, np.int64), 5, target_loss=0.1),
+     ValueError, r"overfit_single_batch: the batch is empty"),
     ("load_state_dict missing key", lambda: tiny_model().load_state_dict({}), KeyError, r"missing keys \['0.bias'"),
 ]
 

@@ -85,7 +85,8 @@ class CacheAccessError(OSError):
     def __init__(self, action: str, path: Path, err: OSError):
         self.path = path
         fix = (f"check that you may read and write {path.parent} (ls -l), or set ${CACHE_ENV} to a folder of your own"
-               if isinstance(err, PermissionError) else "fix the cause above and run the command again")
+               if isinstance(err, PermissionError) else
+               f"check {path.parent} (a folder? a full disk? too many open files?) or set ${CACHE_ENV} to another folder")
         self.message = f"cannot {action} {path}: {err.strerror or err}. To fix it: {fix}."
         super().__init__(err.errno, self.message)
 

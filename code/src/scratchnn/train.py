@@ -399,8 +399,10 @@ def _blew_up(named_params, error):
 
 
 #: A loss above EXPLOSION_FACTOR x max(first loss, 1) for EXPLOSION_STEPS steps in a row has exploded.
+#: 50 steps: a loss still growing reaches overflow first (and gets the non-finite report), while a run
+#: stuck at a huge finite loss is stopped within its first MNIST epoch (938 steps of 64).
 EXPLOSION_FACTOR = 1e3
-EXPLOSION_STEPS = 10
+EXPLOSION_STEPS = 50
 
 
 def _diverged(history, named_params, *, epoch, step, steps_per_epoch, loss, parameter, lr, in_forward=False,
@@ -458,8 +460,8 @@ def fit(
       if the batch itself held NaN or inf, a ``ValueError`` naming its rows is raised instead.
     - A loss that explodes but stays finite (a learning rate of 1e6, momentum near 1) raises
       ``TrainingDiverged`` too: when it stays above ``EXPLOSION_FACTOR`` (1000) times the first step's
-      loss, or 1000 if that was below 1, for ``EXPLOSION_STEPS`` (10) steps in a row. A run that
-      learns lowers its loss on average; a thousandfold rise that persists for ten steps is a run
+      loss, or 1000 if that was below 1, for ``EXPLOSION_STEPS`` (50) steps in a row. A run that
+      learns lowers its loss on average; a thousandfold rise that persists for 50 steps is a run
       whose weights have been thrown far off (cross-entropy 1000x its chance value means logits in
       the thousands), never a noisy step of a healthy run. The floor of 1 keeps a run that starts
       near zero loss from being stopped by a harmless relative rise.

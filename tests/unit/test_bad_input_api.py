@@ -161,6 +161,11 @@ CASES = [
                                      batch_size=2, seed=0), TypeError, r"train must be an \(x, y\) tuple"),
     ("x and y lengths differ", lambda: evaluate(tiny_model(), TINY[0], TINY[1][:3]),
      ValueError, r"evaluate: x and y must have the same number of examples"),
+    ("fit a learner's layer directly", lambda: fit(object(), CrossEntropyLoss(), SGD([p()], lr=0.1), TINY, epochs=1,
+                                                   batch_size=2, seed=0),
+     TypeError, r"fit: model must be a scratchnn Module, got object \(missing training, train, named_parameters, "
+                r"backward\); put your own layers in a Sequential"),
+    ("evaluate a function", lambda: evaluate(print, *TINY), TypeError, r"evaluate: model must be a scratchnn Module"),
     ("predict on nothing", lambda: predict(tiny_model(), empty((0, 2))), ValueError, r"predict: x must hold at least one"),
     ("Sequential of a function", lambda: Sequential(print), TypeError, r"Sequential expected modules"),
     ("DataLoader without a seed", lambda: data.DataLoader(X, Y, 2), ValueError, r"needs seed="),

@@ -298,6 +298,15 @@ def _check_xy(name, data):
     return x, y
 
 
+def _check_model(who, model, needs=("training", "train")):
+    """Refuse a model without what ``who`` uses (a Module has it all; your own layers go in ``Sequential``)."""
+    missing = [name for name in needs if not hasattr(model, name)]
+    if not callable(model) or missing:
+        raise TypeError(f"{who}: model must be a scratchnn Module, got {type(model).__name__} (missing "
+                        f"{', '.join(missing) or '__call__'}); put your own layers in a Sequential: "
+                        f"Sequential(MyLinear(...), MyReLU(), ...)")
+
+
 def _correct(output, y):
     """Number of correct predictions, or None when (output, y) is not a classification pair.
 
@@ -329,6 +338,7 @@ class _restore_mode:
 
 def predict(model, x, *, batch_size=1000):
     """The model's outputs for every row of ``x``, computed in eval mode in batches."""
+    _check_model("predict", model)
     x = np.asarray(x)
     batch_size = _check.integer("predict", "batch_size", batch_size)
     if x.ndim < 1 or len(x) == 0:
@@ -342,6 +352,7 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 
     Batches only bound memory: the mean is weighted by batch size, so the result equals one big batch.
     """
+    _check_model("evaluate", model)
     x, y = _check_xy("evaluate", (x, y))
     batch_size = _check.integer("evaluate", "batch_size", batch_size)
     total_loss, total_correct = 0.0, 0
@@ -368,7 +379,7 @@ def backward_for_step(model, grad_output):
     a matrix product as large as the forward one, so it is skipped where the model supports
     ``input_grad=False`` (torch skips it too: the data does not require grad).
     """
-    if model.can_skip_input_grad:
+    if getattr(model, "can_skip_input_grad", False):
         model.backward(grad_output, input_grad=False)
     else:
         model.backward(grad_output)
@@ -468,6 +479,7 @@ def fit(
     - ``callbacks`` run in order; their ``on_train_end`` runs however ``fit`` ends, also when it
       raises (so ``EarlyStopping(restore_best=True)`` restores the best weights after a divergence).
     """
+    _check_model("fit", model, needs=("training", "train", "named_parameters", "backward"))
     x, y = _check_xy("train", train)
     if val is not None:
         x_val, y_val = _check_xy("val", val)

@@ -24,7 +24,7 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "gpu_records" / "TE
 @pytest.mark.parametrize("build, positions", [
     (lambda l, r: Sequential(l, Tanh(), l), "0 and 2"),
     (lambda l, r: Sequential(Linear(3, 3), r, l, r), "1 and 3"),
-    (lambda l, r: Sequential(Sequential(l), r, l), "1 and 3"),  # positions among all modules, nested included
+    (lambda l, r: Sequential(Sequential(l), r, l), "0 and 2"),  # the first one is inside argument 0
 ])
 def test_one_module_object_at_two_positions_is_refused(build, positions):
     with pytest.raises(ValueError, match=rf"Sequential: the same module object .* appears twice, at positions {positions}"):

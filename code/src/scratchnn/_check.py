@@ -38,14 +38,14 @@ def sequence(owner, name, value, item="object"):
     return list(value)
 
 
-def distinct(owner, what, items):
-    """Refuse the same object twice in ``items`` (by identity), naming both positions."""
+def distinct(owner, what, positioned):
+    """Refuse the same object twice (by identity) among ``(position, object)`` pairs, naming both positions."""
     first_seen = {}
-    for index, item in enumerate(items):
+    for position, item in positioned:
         if id(item) in first_seen:
             raise ValueError(f"{owner}: the same {what} appears twice, at positions {first_seen[id(item)]} and "
-                             f"{index} ({type(item).__name__})")
-        first_seen[id(item)] = index
+                             f"{position} ({type(item).__name__})")
+        first_seen[id(item)] = position
 
 
 def _interval(low, high, low_open, high_open):

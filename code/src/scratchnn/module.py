@@ -255,7 +255,7 @@ class Sequential(Module):
         # A module keeps what its backward needs from its *last* forward, so one object used at two
         # positions would backpropagate its first use with the second use's input: wrong gradients.
         _check.distinct("Sequential", "module object (create one per position, e.g. two ReLU())",
-                        [node for module in modules for node in _nodes(module)])
+                        [(index, node) for index, module in enumerate(modules) for node in _nodes(module)])
         for index, module in enumerate(modules):
             setattr(self, str(index), module if isinstance(module, Module) else _Adopted(module))
 

@@ -26,7 +26,7 @@ class Optimizer:
             if not isinstance(p, Parameter):
                 raise TypeError(f"{type(self).__name__} expected Parameters, got {type(p).__name__}")
         # The same Parameter twice would be stepped twice per step (torch refuses it too).
-        _check.distinct(type(self).__name__, "Parameter", self.params)
+        _check.distinct(type(self).__name__, "Parameter", enumerate(self.params))
         self.lr = lr
 
     @property

@@ -103,16 +103,18 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_output)")
 
     # --- traversal -------------------------------------------------------------------------
-    def named_modules(self, prefix="", _seen=None):
+    def named_modules(self, prefix=""):
         """Yield ``(dotted_name, module)`` for this module and every descendant, each object once
         (a module registered under two names is listed under the first, as in torch)."""
-        _seen = set() if _seen is None else _seen
-        if id(self) in _seen:
+        return self._named_modules(prefix, seen=set())
+
+    def _named_modules(self, prefix, seen):
+        if id(self) in seen:
             return
-        _seen.add(id(self))
+        seen.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name, _seen)
+            yield from child._named_modules(f"{prefix}.{name}" if prefix else name, seen)
 
     def named_parameters(self):
         """Yield ``(dotted_name, Parameter)`` pairs, e.g. ``("0.weight", ...)`` as in torch; each

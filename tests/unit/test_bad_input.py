@@ -125,5 +125,5 @@ def test_loss_backward_before_forward(loss):
 def test_constructor_arguments_are_checked():
     with pytest.raises(ValueError, match="GELU expected approximate='none' or 'tanh', got 'fast'"):
         GELU("fast")
-    with pytest.raises(ValueError, match="HuberLoss expected delta > 0, got 0"):
+    with pytest.raises(ValueError, match="HuberLoss: delta must be > 0 and finite, got 0"):
         HuberLoss(0)

@@ -644,3 +644,167 @@ def test_l2_penalty_checks():
     assert "not the derivative of your value" in failed_hints(inconsistent)
     value_only = check_l2_penalty(l2_value_only, verbose=False)
     assert not value_only.passed and "(penalty value, gradient array)" in failed_hints(value_only)
+
+
+# ----------------------------------------------------------------------------- issue 14: wrong code that used to pass,
+# values the checks used to crash on, and hints that pointed the wrong way
+
+
+class ReLUMaskAtZero(GoodReLU):
+    def forward(self, x):
+        self.mask = x >= 0
+        return np.where(self.mask, x, 0.0)
+
+
+class SoftmaxGlobalMax(GoodSoftmax):
+    def forward(self, x):
+        e = np.exp(x - x.max())
+        self.s = e / e.sum(axis=-1, keepdims=True)
+        return self.s
+
+
+def test_relu_with_mask_at_zero_fails_with_its_hint():
+    result = check_relu(ReLUMaskAtZero, verbose=False)
+    assert not result.passed and "wrong only where x is exactly 0" in failed_hints(result)
+    assert check_relu(GoodReLU, verbose=False).passed
+
+
+def test_softmax_with_one_global_maximum_fails_with_its_hint():
+    result = check_softmax(SoftmaxGlobalMax, verbose=False)
+    assert not result.passed and "each row's own maximum" in failed_hints(result)
+
+
+class LinearReturnsDict(GoodLinear):
+    def forward(self, x):
+        return {"out": super().forward(x)}
+
+
+class LinearReturnsObjects(GoodLinear):
+    def forward(self, x):
+        return np.array([{"row": row} for row in super().forward(x)], dtype=object)
+
+
+class LinearStringGrad(GoodLinear):
+    def backward(self, grad_output):
+        self.weight.grad = "dW"
+        return grad_output @ self.weight.data.T
+
+
+class ReLUReturnsDict(GoodReLU):
+    def backward(self, grad_output):
+        return {"dx": grad_output * self.mask}
+
+
+class SGDWithoutZeroGrad:
+    def __init__(self, params, lr):
+        self.params, self.lr = params, lr
+
+    def step(self):
+        for p in self.params:
+            p.data -= self.lr * p.grad
+
+
+class BatchNormReturnsDict(GoodBatchNorm):
+    def forward(self, x):
+        return {"y": super().forward(x)}
+
+
+def l2_none(weight, lam):
+    return None, None
+
+
+def l2_array_value(weight, lam):
+    return 0.5 * lam * weight**2, lam * weight
+
+
+@pytest.mark.parametrize("check, learner", [
+    (check_linear, LinearReturnsDict), (check_linear, LinearReturnsObjects), (check_linear, LinearStringGrad),
+    (check_relu, ReLUReturnsDict), (check_sgd, SGDWithoutZeroGrad), (check_batchnorm, BatchNormReturnsDict),
+    (check_l2_penalty, l2_none), (check_l2_penalty, l2_array_value),
+], ids=lambda value: getattr(value, "__name__", str(value)))
+def test_unusable_values_are_failed_items_not_crashes(check, learner):
+    result = check(learner, verbose=False)  # must not raise
+    assert not result.passed and result.hints, result.report()
+
+
+def test_sgd_without_zero_grad_says_what_is_missing():
+    assert "zero_grad" in failed_hints(check_sgd(SGDWithoutZeroGrad, verbose=False))
+
+
+@pytest.mark.parametrize("function", [l2_none, l2_array_value])
+def test_l2_value_that_is_not_one_number(function):
+    assert "a single float" in failed_hints(check_l2_penalty(function, verbose=False))
+
+
+class Float32Linear(GoodLinear):
+    def forward(self, x):
+        self.x = x.astype(np.float32)
+        return self.x @ self.weight.data.astype(np.float32) + self.bias.data.astype(np.float32)
+
+    def backward(self, grad_output):
+        g = grad_output.astype(np.float32)
+        self.weight.grad += self.x.T @ g
+        self.bias.grad += g.sum(axis=0)
+        return g @ self.weight.data.T.astype(np.float32)
+
+
+class CrossEntropySummedStable(GoodCrossEntropy):
+    def forward(self, logits, labels):
+        return super().forward(logits, labels) * len(labels)
+
+
+class LayerNormWithoutEps(GoodLayerNorm):
+    def __init__(self, normalized_shape):
+        super().__init__(normalized_shape, eps=0.0)
+
+
+class BatchNormWithoutEps(GoodBatchNorm):
+    def __init__(self, num_features):
+        super().__init__(num_features, eps=0.0)
+
+
+class BatchNormNoMeanTerm(GoodBatchNorm):
+    def backward(self, g):
+        super().backward(g)
+        dxhat = g * self.weight.data
+        return (dxhat - self.xhat * (dxhat * self.xhat).mean(axis=0)) * self.inv_std
+
+
+class BatchNormNoVarianceTerm(GoodBatchNorm):
+    def backward(self, g):
+        super().backward(g)
+        dxhat = g * self.weight.data
+        return (dxhat - dxhat.mean(axis=0)) * self.inv_std
+
+
+class LayerNormNoMeanTerm(GoodLayerNorm):
+    def backward(self, g):
+        super().backward(g)
+        dxhat = g * self.weight.data
+        return (dxhat - self.xhat * (dxhat * self.xhat).mean(axis=-1, keepdims=True)) * self.inv_std
+
+
+class LinearExtraMeanInPlace(GoodLinear):
+    """Lab 1's planted mistake: divides the accumulated weight gradient by the batch size."""
+
+    def backward(self, grad_output):
+        grad_input = super().backward(grad_output)
+        self.weight.grad /= len(grad_output)
+        return grad_input
+
+
+@pytest.mark.parametrize("check, learner, expected, not_expected", [
+    (check_linear, Float32Linear, "computes in float32", "does not differentiate"),
+    (check_softmax_cross_entropy, CrossEntropySummedStable, "stable, but the sum over the batch", "log-sum-exp"),
+    (check_layernorm, LayerNormWithoutEps, "eps is missing", "float32"),
+    (check_batchnorm, BatchNormWithoutEps, "eps is missing", "float32"),
+    (check_batchnorm, BatchNormNoMeanTerm, "the term from the mean is missing", "compare your formula"),
+    (check_batchnorm, BatchNormNoVarianceTerm, "the term from the variance is missing", "compare your formula"),
+    (check_layernorm, LayerNormNoMeanTerm, "the term from the mean is missing", "compare your formula"),
+    (check_linear, LinearExtraMeanInPlace, "like `weight.grad /= N`", "not `=`"),
+    (check_linear, GoodLinear(5, 3), "pass the class itself, GoodLinear, without parentheses", "the contract is"),
+], ids=lambda value: getattr(value, "__name__", type(value).__name__))
+def test_hints_point_the_right_way(check, learner, expected, not_expected):
+    result = check(learner, verbose=False)
+    hints = failed_hints(result)
+    assert not result.passed and expected in hints and not_expected not in hints, result.report()

@@ -41,7 +41,7 @@ def test_help_lists_the_options():
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--lr", "-1"], "argument --lr: must be > 0, got -1"),
+        (["--lr", "-1"], "argument --lr: must be > 0 and finite, got -1"),
         (["--hidden", "0"], "argument --hidden: must be > 0"),
         (["--activation", "softplus"], "argument --activation: invalid choice"),
         (["--nesterov"], "--nesterov needs --optimizer sgd and --momentum > 0"),

@@ -228,5 +228,5 @@ def test_synthetic_sets_are_seeded_and_validate():
         data.make_regression_1d(10, fn="tan", seed=0)
     with pytest.raises(ValueError, match="needs seed="):
         data.make_xor(4, seed=None)
-    with pytest.raises(ValueError, match="must be an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match="must be a positive integer, got 0"):
         data.make_spirals(0, seed=0)

@@ -125,7 +125,8 @@ def test_sequential_indexing_length_and_iteration():
 
 
 def test_sequential_rejects_non_modules():
-    with pytest.raises(TypeError, match="Sequential expected Module arguments, got function at 1"):
+    with pytest.raises(TypeError, match=r"Sequential expected modules \(objects with forward\(x\) and "
+                                        r"backward\(grad_output\)\), got function at position 1"):
         Sequential(Linear(2, 2), lambda x: x)
 
 
@@ -180,3 +181,87 @@ def test_float32_network_stays_float32_through_a_full_training_step():
     optimizer.step()
     arrays = [a for p in model.parameters() for a in (p.data, p.grad)] + [b for _, b in model.named_buffers()]
     assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
+
+
+# --- a learner's own layers (no Module subclass) inside Sequential --------------------------------
+class MyLinear:
+    def __init__(self, n_in, n_out, rng):
+        self.weight = Parameter(rng.standard_normal((n_in, n_out)).astype(np.float32) * np.sqrt(2 / n_in))
+        self.bias = Parameter(np.zeros(n_out, dtype=np.float32))
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.weight.data + self.bias.data
+
+    def backward(self, grad_output):
+        self.weight.grad += self.x.T @ grad_output
+        self.bias.grad += grad_output.sum(axis=0)
+        return grad_output @ self.weight.data.T
+
+
+class MyReLU:
+    def forward(self, x):
+        self.mask = x > 0
+        return x * self.mask
+
+    def backward(self, grad_output):
+        return grad_output * self.mask
+
+
+class MyDropout:
+    """Reads self.training, as the contract of scratchnn.checks says."""
+
+    training = True
+
+    def forward(self, x):
+        return x * 0.5 if self.training else x
+
+    def backward(self, grad_output):
+        return grad_output * 0.5 if self.training else grad_output
+
+
+class MyScale:
+    """Parameters only through parameters(), under a name that is not weight/bias."""
+
+    def __init__(self):
+        self.gain = [Parameter(np.ones(1, dtype=np.float32))]
+
+    def parameters(self):
+        return self.gain
+
+    def forward(self, x):
+        self.x = x
+        return x * self.gain[0].data
+
+    def backward(self, grad_output):
+        self.gain[0].grad += (grad_output * self.x).sum(keepdims=True).reshape(1)
+        return grad_output * self.gain[0].data
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_sequential_trains_a_learners_own_layers_with_fit(optimizer):
+    from scratchnn.losses import CrossEntropyLoss
+    from scratchnn.optim import SGD, Adam
+    from scratchnn.train import evaluate, fit
+
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 300)
+    x = (np.eye(3)[y] * 2 + 0.3 * rng.standard_normal((300, 3))).astype(np.float32)
+    model = Sequential(MyLinear(3, 16, rng), MyReLU(), MyDropout(), MyLinear(16, 3, rng), MyScale())
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias", "3.weight", "3.bias", "4.param0"]
+    assert isinstance(model[0], MyLinear) and [type(m).__name__ for m in model][1] == "MyReLU"
+    opt = SGD(model.parameters(), lr=0.1) if optimizer == "sgd" else Adam(model.parameters(), lr=0.01)
+    before = evaluate(model, x, y, CrossEntropyLoss())
+    fit(model, CrossEntropyLoss(), opt, (x, y), epochs=5, batch_size=32, seed=0, progress=False)
+    after = evaluate(model, x, y, CrossEntropyLoss())
+    assert after.loss < before.loss / 2 and after.accuracy > 0.9
+    assert model[2].training is True  # fit restores the mode; evaluate ran it in eval mode
+    model.eval()
+    assert model[2].training is False
+    assert set(model.state_dict()) == {"0.weight", "0.bias", "3.weight", "3.bias", "4.param0"}
+
+
+def test_a_learners_layer_used_twice_is_refused_too():
+    relu = MyReLU()
+    with pytest.raises(ValueError, match="the same module object .* appears twice, at positions 1 and 3"):
+        Sequential(Linear(2, 2), relu, Linear(2, 2), relu)

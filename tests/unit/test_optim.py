@@ -130,7 +130,7 @@ def test_optimizer_zero_grad_and_argument_errors():
         SGD([param], lr=0.1, nesterov=True)
     with pytest.raises(ValueError, match="SGD got an empty parameter list"):
         SGD([], lr=0.1)
-    with pytest.raises(ValueError, match="Adam expected a learning rate >= 0, got -1"):
+    with pytest.raises(ValueError, match="Adam: lr must be >= 0 and finite, got -1"):
         Adam([param], lr=-1)
     with pytest.raises(TypeError, match="SGD expected Parameters, got ndarray"):
         SGD([np.ones(3)], lr=0.1)

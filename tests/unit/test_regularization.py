@@ -56,7 +56,7 @@ def test_dropout_is_reproducible_from_its_seed_and_gradchecks():
 
 
 def test_dropout_rejects_a_probability_outside_zero_one():
-    with pytest.raises(ValueError, match=r"Dropout expected a drop probability p in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"Dropout: p \(the drop probability\) must be in \[0, 1\], got 1.5"):
         Dropout(1.5)
 
 

@@ -1,7 +1,8 @@
 """``python -m scratchnn {data,train,bench}``: a thin dispatcher.
 
 Each feature module registers its own subcommand with ``add_cli(subparsers)`` and sets ``func``
-(``args -> exit code``). Library ``ValueError``s become one line on stderr and exit code 2.
+(``args -> exit code``). Library ``ValueError``s become one line on stderr and exit code 2; missing
+MNIST or a cache the system refuses to read or write, the message (with its fix) and exit code 1.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except (data.MNISTUnavailable, data.CacheAccessError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

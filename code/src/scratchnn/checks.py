@@ -125,6 +125,13 @@ class CheckResult:
         return self.report()
 
 
+def _unusable(error: BaseException) -> CheckItem:
+    """The report line for a value of the learner's code that the check could not work with."""
+    return CheckItem("your code returned something the check could not use", False,
+                     hint=f"{_describe_exception(error)} — return NumPy float arrays (and floats for losses) "
+                     "and keep .data and .grad arrays of the parameter's shape")
+
+
 class _StopChecking(Exception):
     """Raised inside a check when later checks cannot run (e.g. the class cannot be built)."""
 
@@ -154,6 +161,22 @@ def _as_array(value: Any, what: str) -> np.ndarray:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as error:
         raise _Mismatch(f"{what} returned {type(value).__name__}", "return a NumPy array") from error
+
+
+def _maybe_array(value: Any) -> np.ndarray | None:
+    """``value`` as a float64 array for a hint's comparisons, or None when it is not numeric."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _low_precision(value: Any) -> bool:
+    return getattr(value, "dtype", None) in (np.float32, np.float16)
+
+
+_PRECISION_HINT = ("your code computes in float32 (or float16): the checks use float64 to see small errors — "
+                   "keep the dtype of the input instead of converting (no .astype(np.float32), no dtype=np.float32)")
 
 
 class _Mismatch(Exception):
@@ -203,11 +226,8 @@ def _compare(
             items.append(CheckItem(name, True, error))
             return True
         hint = _explain_mismatch(array, expected, batch_size, what)
-        if error < _FLOAT32_HINT_THRESHOLD:
-            hint = (
-                f"{what} is close but not exact — do you convert to float32 somewhere? "
-                "Keep the dtype of the input"
-            )
+        if error < _FLOAT32_HINT_THRESHOLD and _low_precision(got):
+            hint = _PRECISION_HINT
         items.append(CheckItem(name, False, error, hint))
         return False
     items.append(CheckItem(name, False, hint=_explain_mismatch(array, expected, batch_size, what)))
@@ -215,6 +235,13 @@ def _compare(
 
 
 def _build(cls: Callable[..., Any], args: tuple, kwargs: dict, usage: str, items: list[CheckItem]) -> Any:
+    if not isinstance(cls, type) and (callable(getattr(cls, "forward", None)) or not callable(cls)):
+        items.append(CheckItem(
+            f"build {usage}", False,
+            hint=f"you passed an instance, {type(cls).__name__}(...): pass the class itself, {type(cls).__name__}, "
+                 "without parentheses; the check builds it with the arguments it needs",
+        ))
+        raise _StopChecking
     try:
         instance = cls(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - any failure of the learner's constructor is reported
@@ -348,11 +375,11 @@ def _gradient_check(
         if error > worst:
             worst, worst_name = error, name
     names = ", ".join(["input", *parameters])
-    items.append(_finite_difference_item(
-        f"finite-difference gradient check ({names})", worst,
-        f"the gradient for {worst_name} from your backward disagrees with finite differences of your own "
-        "forward: backward does not differentiate what forward computes",
-    ))
+    hint = (f"the gradient for {worst_name} from your backward disagrees with finite differences of your own "
+            "forward: backward does not differentiate what forward computes")
+    if _low_precision(instance.forward(probe)) or _low_precision(analytic_input):
+        hint = _PRECISION_HINT
+    items.append(_finite_difference_item(f"finite-difference gradient check ({names})", worst, hint))
 
 
 def _finite_difference_item(name: str, error: float, hint: str) -> CheckItem:
@@ -405,7 +432,8 @@ def check_linear(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True
         y = _run(items, "forward", lambda: layer.forward(x.copy()))
         expected_y = reference.forward(x)
         if not _compare(items, "forward matches x @ W + b", y, expected_y, batch, "the output"):
-            if _close(np.asarray(y, dtype=np.float64), x @ w):
+            got = _maybe_array(y)
+            if got is not None and _close(got, x @ w):
                 items[-1].hint = "the output equals x @ W: the bias is missing"
             raise _StopChecking
         grad_x = _run(items, "backward", lambda: layer.backward(upstream))
@@ -418,20 +446,22 @@ def check_linear(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True
 
         first = np.array(weight.grad, dtype=np.float64)
         _run(items, "second backward", lambda: (layer.forward(x.copy()), layer.backward(upstream)))
-        accumulates = _close(np.asarray(weight.grad, dtype=np.float64), 2 * first)
-        items.append(
-            CheckItem(
-                "backward accumulates (+=) into weight.grad",
-                accumulates,
-                hint="" if accumulates else (
-                    "after two backward calls weight.grad should be twice one call's gradient: "
-                    "use `self.weight.grad += ...`, not `=` (zero_grad() clears it between steps)"
-                ),
-            )
-        )
+        second = np.asarray(weight.grad, dtype=np.float64)
+        accumulates = _close(second, 2 * first)
+        hint = ""
+        if not accumulates and _close(second, first):
+            hint = ("after two backward calls weight.grad should be twice one call's gradient: "
+                    "use `self.weight.grad += ...`, not `=` (zero_grad() clears it between steps)")
+        elif not accumulates:
+            hint = ("after two backward calls weight.grad should be twice one call's gradient: backward must only "
+                    "add its own term — an operation on the whole of weight.grad (like `weight.grad /= N`) also "
+                    "changes what earlier calls added")
+        items.append(CheckItem("backward accumulates (+=) into weight.grad", accumulates, hint=hint))
         _gradient_check(items, layer, x, upstream, {"weight": weight, "bias": bias})
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -469,9 +499,13 @@ def check_activation(
     items: list[CheckItem] = []
     rng = np.random.default_rng(seed)
     batch = 6
-    # Moderate values exercise both sides of every kink; ±30 exercises saturation and overflow.
-    x = np.concatenate([rng.normal(scale=2.0, size=(batch, 5)), np.array([[-30.0, -1e-3, 0.5, 1e-3, 30.0]] * batch)], axis=1)
+    # Moderate values exercise both sides of every kink; ±30 exercises saturation and overflow; the
+    # exact 0 tells (x > 0) from (x >= 0) in ReLU's derivative, as torch defines it (0 at 0).
+    x = np.concatenate([rng.normal(scale=2.0, size=(batch, 5)),
+                        np.array([[-30.0, -1e-3, 0.0, 0.5, 1e-3, 30.0]] * batch)], axis=1)
     upstream = rng.normal(size=x.shape)
+    # Finite differences straddling a kink average both slopes: they see x = 0 shifted a little.
+    x_smooth = np.where(x == 0, 0.25, x)
     try:
         args = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
         activation = _build(cls, (), kwargs, f"{_name(cls)}({args})", items)
@@ -492,13 +526,17 @@ def check_activation(
         grad = _run(items, "backward", lambda: activation.backward(upstream))
         expected_grad = reference.backward(upstream)
         if not _compare(items, "backward returns grad_output * f'(x)", grad, expected_grad, batch, "dL/dx"):
-            got = np.asarray(grad, dtype=np.float64) if grad is not None else None
+            got = _maybe_array(grad)
             if got is not None and got.shape == upstream.shape:
+                at_zero = x == 0
                 if _close(got, upstream):
                     items[-1].hint = "backward returned grad_output unchanged: multiply it by the derivative f'(x)"
                 elif _close(got, expected_grad / np.where(upstream == 0, 1, upstream)):
                     items[-1].hint = "backward returned f'(x) alone: multiply it by grad_output (chain rule)"
-        _gradient_check(items, activation, x, upstream, {})
+                elif np.allclose(got[~at_zero], expected_grad[~at_zero], rtol=0, atol=TOLERANCE * np.abs(expected_grad).max()):
+                    items[-1].hint = ("wrong only where x is exactly 0: take the left slope there, as torch does "
+                                      "(for ReLU the mask is x > 0, not x >= 0)")
+        _gradient_check(items, activation, x_smooth, upstream, {})
         extreme = np.array([[-1000.0, -500.0, 500.0, 1000.0]])
         y_extreme = _run(
             items,
@@ -509,6 +547,8 @@ def check_activation(
         _compare(items, "forward at ±1000 is finite and right", y_extreme, reference.forward(extreme.copy()), 1, "the output")
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -551,18 +591,17 @@ def check_softmax(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = Tru
         softmax = _build(cls, (), {}, f"{_name(cls)}()", items)
         probabilities = _run(items, "forward", lambda: softmax.forward(logits.copy()))
         if not _compare(items, "forward matches softmax", probabilities, reference.forward(logits), batch, "the output"):
-            got = np.asarray(probabilities, dtype=np.float64)
-            if got.shape == logits.shape and np.allclose(got.sum(axis=0), 1):
+            got = _maybe_array(probabilities)
+            if got is not None and got.shape == logits.shape and np.allclose(got.sum(axis=0), 1):
                 items[-1].hint = "the columns sum to 1: normalise each row (axis=-1, keepdims=True)"
             raise _StopChecking
-        large = np.array([[1000.0, 0.0, -1000.0], [800.0, 800.0, 0.0]])
-        stable = _run(
-            items,
-            "forward with logits of ±1000",
-            lambda: softmax.forward(large.copy()),
-            "subtract each row's maximum before np.exp: softmax(z) = softmax(z - max z)",
-        )
-        _compare(items, "forward is stable for logits of ±1000", stable, _reference_softmax(large), 2, "the output")
+        # The last row is far below the others: subtracting one global maximum underflows it to 0/0.
+        large = np.array([[1000.0, 0.0, -1000.0], [800.0, 800.0, 0.0], [0.0, -1.0, -2.0]])
+        row_max_hint = ("subtract each row's own maximum before np.exp, z - z.max(axis=-1, keepdims=True): "
+                        "softmax(z) = softmax(z - max z) per row; one global maximum turns rows far below it into 0/0")
+        stable = _run(items, "forward with logits of ±1000", lambda: softmax.forward(large.copy()), row_max_hint)
+        if not _compare(items, "forward is stable for logits of ±1000", stable, _reference_softmax(large), 3, "the output"):
+            items[-1].hint = row_max_hint
         if callable(getattr(softmax, "backward", None)):
             softmax.forward(logits.copy())
             grad = _run(items, "backward", lambda: softmax.backward(upstream))
@@ -573,6 +612,8 @@ def check_softmax(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = Tru
             items.append(CheckItem("backward", True, skipped=True, hint="no backward method (optional: CrossEntropyLoss fuses it)"))
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -618,15 +659,15 @@ def check_softmax_cross_entropy(cls: Callable[..., Any], *, seed: int = 0, verbo
         grad = _run(items, "backward", lambda: loss.backward())
         expected_grad = reference.backward()
         if not _compare(items, "backward returns (softmax − onehot) / N", grad, expected_grad, batch, "dL/dlogits"):
-            got_grad = np.asarray(grad, dtype=np.float64) if grad is not None else None
+            got_grad = _maybe_array(grad)
             if got_grad is not None and got_grad.shape == logits.shape:
                 if _close(got_grad, _reference_softmax(logits) / batch):
                     items[-1].hint = "dL/dlogits is softmax/N: subtract the one-hot of the labels"
                 elif _close(got_grad, _reference_softmax(logits)):
                     items[-1].hint = "dL/dlogits is softmax alone: subtract the one-hot and divide by N"
 
-        large = np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, -1000.0]])
-        large_labels = np.array([0, 2])
+        large = np.array([[1000.0, 0.0, -1000.0], [0.0, 1000.0, -1000.0], [0.0, -1.0, -2.0]])
+        large_labels = np.array([0, 2, 0])
         extreme = _run(
             items,
             "loss with logits of ±1000",
@@ -636,28 +677,32 @@ def check_softmax_cross_entropy(cls: Callable[..., Any], *, seed: int = 0, verbo
         expected_extreme = float(CrossEntropyLoss()(large, large_labels))
         got_extreme = float(np.asarray(extreme, dtype=np.float64))
         stable = bool(np.isfinite(got_extreme)) and abs(got_extreme - expected_extreme) <= TOLERANCE * expected_extreme
-        items.append(
-            CheckItem(
-                "stable for logits of ±1000 (loss 1000 for a sure wrong answer)",
-                stable,
-                hint="" if stable else "use log-sum-exp: log p = z − max z − log Σ exp(z − max z); never take log(softmax)",
-            )
-        )
+        hint = ""
+        if not stable and abs(got_extreme - expected_extreme * len(large)) <= TOLERANCE * expected_extreme * len(large):
+            hint = "stable, but the sum over the batch: return the mean (the same fix as above)"
+        elif not stable:
+            hint = ("use log-sum-exp with each row's own maximum: log p = z − max z − log Σ exp(z − max z); "
+                    "never take log(softmax)")
+        items.append(CheckItem("stable for logits of ±1000 (loss 1000 for a sure wrong answer)", stable, hint=hint))
 
         def objective() -> float:
             return float(np.asarray(forward(probe, labels), dtype=np.float64))
 
         probe = logits.copy()
-        forward(probe, labels)
-        analytic = np.asarray(loss.backward(), dtype=np.float64)
+        value = forward(probe, labels)
+        analytic_raw = loss.backward()
+        analytic = np.asarray(analytic_raw, dtype=np.float64)
         numeric = numerical_gradient(objective, probe)
         error = _error(analytic, numeric)
+        precision = _low_precision(value) or _low_precision(analytic_raw)
         items.append(_finite_difference_item(
             "finite-difference gradient check (logits)", error,
-            "backward does not differentiate what forward computes",
+            _PRECISION_HINT if precision else "backward does not differentiate what forward computes",
         ))
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -689,7 +734,7 @@ def check_sgd(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -
         optimizer = _build(cls, (params,), {"lr": lr}, f"{_name(cls)}(params, lr=0.1)", items)
         for p, g in zip(params, grads):
             p.grad = g.copy()
-        _run(items, "step()", optimizer.step)
+        _run(items, "step()", lambda: optimizer.step(), "define step(self) on your optimizer")
         expected = [s - lr * g for s, g in zip(start, grads)]
         got = np.concatenate([np.ravel(p.data) for p in params])
         want = np.concatenate([np.ravel(e) for e in expected])
@@ -709,7 +754,7 @@ def check_sgd(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -
                 hint = "plain SGD is p.data -= lr * p.grad"
         items.append(CheckItem("step(): p.data -= lr * p.grad", ok, error, hint))
 
-        _run(items, "zero_grad()", optimizer.zero_grad)
+        _run(items, "zero_grad()", lambda: optimizer.zero_grad(), "define zero_grad(self) on your optimizer")
         zeroed = all(p.grad is not None and np.shape(p.grad) == p.data.shape and not np.any(p.grad) for p in params)
         items.append(
             CheckItem(
@@ -732,7 +777,7 @@ def check_sgd(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -
             for p, q, g in zip(params, reference_params, step_grads):
                 p.grad = g.copy()
                 q.grad = g.copy()
-            _run(items, "step() with momentum", optimizer.step)
+            _run(items, "step() with momentum", lambda: optimizer.step())
             reference.step()
         got = np.concatenate([np.ravel(p.data) for p in params])
         want = np.concatenate([np.ravel(q.data) for q in reference_params])
@@ -748,6 +793,8 @@ def check_sgd(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -
         )
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -766,6 +813,56 @@ def _normalization_pair(cls, reference_cls, features, size_name, items, rng):
     for parameter, values in ((weight, gamma), (bias, beta), (reference.weight, gamma), (reference.bias, beta)):
         _load(parameter, values)
     return layer, reference, weight, bias, gamma, beta
+
+
+def _normalized(x, gamma, beta, axis, eps=1e-5):
+    return (x - x.mean(axis, keepdims=True)) / np.sqrt(x.var(axis, keepdims=True) + eps) * gamma + beta
+
+
+def _eps_hint(item, got, x, gamma, beta, axis):
+    """Name a missing eps (the output is then off by about eps / var, which looks like rounding)."""
+    got = _maybe_array(got)
+    if got is not None and got.shape == x.shape and _close(got, _normalized(x, gamma, beta, axis, eps=0.0)):
+        item.hint = "eps is missing: divide by np.sqrt(var + eps) with eps = 1e-5, so a constant feature cannot divide by 0"
+
+
+def _backward_hint(item, got, x, upstream, gamma, axis, over):
+    """Name the usual incomplete normalization backward: a term of the mean or the variance left out."""
+    got = _maybe_array(got)
+    if got is None or got.shape != x.shape:
+        return
+    inv_std = 1.0 / np.sqrt(x.var(axis, keepdims=True) + 1e-5)
+    xhat = (x - x.mean(axis, keepdims=True)) * inv_std
+    g = upstream * gamma
+    mean_g, mean_gx = g.mean(axis, keepdims=True), (g * xhat).mean(axis, keepdims=True)
+    formula = f"dx = (ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) / σ over {over}, with ĝ = g·γ"
+    if _close(got, g * inv_std):
+        item.hint = f"your dL/dx treats the mean and variance as constants: they depend on x — {formula}"
+    elif _close(got, (g - xhat * mean_gx) * inv_std):
+        item.hint = f"the term from the mean is missing (− mean(ĝ)): {formula}"
+    elif _close(got, (g - mean_g) * inv_std):
+        item.hint = f"the term from the variance is missing (− x̂·mean(ĝ·x̂)): {formula}"
+
+
+def _with_constant(x, axis):
+    """``x`` with one constant slice along ``axis`` (a constant feature for 0, a constant row for -1)."""
+    x = x.copy()
+    if axis == 0:
+        x[:, 0] = 1.5
+    else:
+        x[0, :] = 1.5
+    return x
+
+
+def _constant_input_check(items, layer, reference, x):
+    """A constant feature (or row) has variance 0: only the eps in sqrt(var + eps) keeps 0/0 away."""
+    name = "constant input gives a finite output (eps inside the square root)"
+    hint = "eps is missing: divide by np.sqrt(var + eps) with eps = 1e-5, so a constant input cannot divide by 0"
+    _set_mode(layer, True)
+    _set_mode(reference, True)
+    y = _run(items, name, lambda: layer.forward(x.copy()), hint)
+    if not _compare(items, name, y, reference.forward(x), len(x), "the output"):
+        items[-1].hint = hint
 
 
 def check_batchnorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -> CheckResult:
@@ -809,24 +906,20 @@ def check_batchnorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = T
         y = _run(items, "forward (training)", lambda: layer.forward(x.copy()), "add eps inside the square root")
         expected = reference.forward(x)
         if not _compare(items, "training forward uses batch mean and biased variance", y, expected, batch, "the output"):
-            got = np.asarray(y, dtype=np.float64)
+            got = _maybe_array(y)
             unbiased = (x - x.mean(0)) / np.sqrt(x.var(0, ddof=1) + 1e-5) * gamma + beta
             per_row = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5) * gamma + beta
-            if got.shape == x.shape and _close(got, unbiased):
+            if got is not None and got.shape == x.shape and _close(got, unbiased):
                 items[-1].hint = "normalise with the biased variance (np.var default, ddof=0); the unbiased one is only for running_var"
-            elif got.shape == x.shape and _close(got, per_row):
+            elif got is not None and got.shape == x.shape and _close(got, per_row):
                 items[-1].hint = "you normalised each row over its features (that is LayerNorm): BatchNorm uses axis=0"
+            else:
+                _eps_hint(items[-1], got, x, gamma, beta, 0)
             raise _StopChecking
         grad = _run(items, "backward", lambda: layer.backward(upstream))
         expected_grad = reference.backward(upstream)
         if not _compare(items, "backward dL/dx (through mean and variance)", grad, expected_grad, batch, "dL/dx"):
-            std = np.sqrt(x.var(0) + 1e-5)
-            got = np.asarray(grad, dtype=np.float64) if grad is not None else None
-            if got is not None and got.shape == x.shape and _close(got, upstream * gamma / std):
-                items[-1].hint = (
-                    "your dL/dx treats the batch mean and variance as constants: they depend on x — "
-                    "dx = (γ/σ)·(g − mean(g) − x̂·mean(g·x̂)) over the batch axis"
-                )
+            _backward_hint(items[-1], grad, x, upstream, gamma, 0, "the batch axis")
         _compare(items, "weight.grad = sum(g · x̂)", weight.grad, reference.weight.grad, batch, "weight.grad")
         _compare(items, "bias.grad = sum(g)", bias.grad, reference.bias.grad, batch, "bias.grad")
         if has_running:
@@ -858,14 +951,17 @@ def check_batchnorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = T
         y_eval = _run(items, "forward (evaluation)", lambda: layer.forward(x_eval.copy()))
         expected_eval = reference.forward(x_eval)
         if not _compare(items, "evaluation uses the running statistics", y_eval, expected_eval, 3, "the evaluation output"):
-            got = np.asarray(y_eval, dtype=np.float64)
+            got = _maybe_array(y_eval)
             batch_stats = (x_eval - x_eval.mean(0)) / np.sqrt(x_eval.var(0) + 1e-5) * gamma + beta
-            if got.shape == x_eval.shape and _close(got, batch_stats):
+            if got is not None and got.shape == x_eval.shape and _close(got, batch_stats):
                 items[-1].hint = "in evaluation (self.training False) normalise with running_mean/running_var, not the batch"
         _set_mode(layer, True)
         _gradient_check(items, layer, x, upstream, {"weight": weight, "bias": bias})
+        _constant_input_check(items, layer, reference, _with_constant(x, 0))
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -891,29 +987,28 @@ def check_layernorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = T
         y = _run(items, "forward", lambda: layer.forward(x.copy()), "add eps inside the square root")
         expected = reference.forward(x)
         if not _compare(items, "forward normalises each row over its features", y, expected, batch, "the output"):
-            got = np.asarray(y, dtype=np.float64)
+            got = _maybe_array(y)
             per_column = (x - x.mean(0)) / np.sqrt(x.var(0) + 1e-5) * gamma + beta
             unbiased = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, ddof=1, keepdims=True) + 1e-5) * gamma + beta
-            if got.shape == x.shape and _close(got, per_column):
+            if got is not None and got.shape == x.shape and _close(got, per_column):
                 items[-1].hint = "you normalised over the batch (axis=0, that is BatchNorm): LayerNorm uses axis=-1, keepdims=True"
-            elif got.shape == x.shape and _close(got, unbiased):
+            elif got is not None and got.shape == x.shape and _close(got, unbiased):
                 items[-1].hint = "use the biased variance (np.var default, ddof=0)"
+            else:
+                _eps_hint(items[-1], got, x, gamma, beta, -1)
             raise _StopChecking
         grad = _run(items, "backward", lambda: layer.backward(upstream))
         expected_grad = reference.backward(upstream)
         if not _compare(items, "backward dL/dx (through mean and variance)", grad, expected_grad, batch, "dL/dx"):
-            std = np.sqrt(x.var(1, keepdims=True) + 1e-5)
-            got = np.asarray(grad, dtype=np.float64) if grad is not None else None
-            if got is not None and got.shape == x.shape and _close(got, upstream * gamma / std):
-                items[-1].hint = (
-                    "your dL/dx treats the row mean and variance as constants: they depend on x — "
-                    "dx = (1/σ)·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)) over the feature axis, with ĝ = g·γ"
-                )
+            _backward_hint(items[-1], grad, x, upstream, gamma, -1, "the feature axis")
         _compare(items, "weight.grad = sum over the batch of g · x̂", weight.grad, reference.weight.grad, batch, "weight.grad")
         _compare(items, "bias.grad = sum over the batch of g", bias.grad, reference.bias.grad, batch, "bias.grad")
         _gradient_check(items, layer, x, upstream, {"weight": weight, "bias": bias})
+        _constant_input_check(items, layer, reference, _with_constant(x, -1))
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -981,6 +1076,8 @@ def check_dropout(cls: Callable[..., Any], *, p: float = 0.3, seed: int = 0, ver
         )
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)
 
 
@@ -1008,7 +1105,14 @@ def check_l2_penalty(function: Callable[..., Any], *, seed: int = 0, verbose: bo
             items.append(CheckItem("returns (value, grad)", False, hint="return a tuple: (penalty value, gradient array)"))
             raise _StopChecking
         value, grad = output
-        got = float(np.asarray(value, dtype=np.float64))
+        got = None if value is None else _maybe_array(value)
+        if got is None or got.size != 1:
+            shape = "None" if value is None else f"shape {np.shape(value)}"
+            items.append(CheckItem("value is one number", False,
+                                   hint=f"the value is {shape}: return the penalty summed over all weights, "
+                                        "a single float (0.5 * lam * np.sum(W ** 2))"))
+            raise _StopChecking
+        got = float(got.reshape(()))
         error = abs(got - expected_value) / expected_value
         hint = ""
         if error > TOLERANCE:
@@ -1020,7 +1124,7 @@ def check_l2_penalty(function: Callable[..., Any], *, seed: int = 0, verbose: bo
                 hint = "the penalty is 0.5 * lam * np.sum(W ** 2)"
         items.append(CheckItem("value = 0.5·λ·‖W‖²", error <= TOLERANCE, error, hint))
         if not _compare(items, "grad = λ·W", grad, expected_grad, 1, "the gradient"):
-            got_grad = np.asarray(grad, dtype=np.float64) if grad is not None else None
+            got_grad = _maybe_array(grad)
             if got_grad is not None and got_grad.shape == weight.shape and _close(got_grad, 2 * expected_grad):
                 items[-1].hint = "the gradient is 2λW: with the ½ in the value, d/dW of 0.5·λ·‖W‖² is λW"
         probe = weight.copy()
@@ -1032,4 +1136,6 @@ def check_l2_penalty(function: Callable[..., Any], *, seed: int = 0, verbose: bo
         ))
     except _StopChecking:
         pass
+    except Exception as error:  # noqa: BLE001 - an unusable value from the learner's code is a finding
+        items.append(_unusable(error))
     return _finish(component, items, verbose)

@@ -17,10 +17,13 @@ array bytes are MNIST itself. The same hashes then verify every source, whatever
 from __future__ import annotations
 
 import argparse
+import errno
 import math
 import os
+import shutil
 import sys
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import _check
 from ._mnist_sources import (
     IMAGE_SIDE,
     MNIST_SPEC,
@@ -45,7 +49,7 @@ from ._mnist_sources import (
 )
 
 __all__ = [
-    "MNIST", "MNISTUnavailable", "DataIntegrityError", "MNISTSpec", "MNIST_SPEC",
+    "MNIST", "MNISTUnavailable", "CacheAccessError", "DataIntegrityError", "MNISTSpec", "MNIST_SPEC",
     "load_mnist", "fetch_mnist", "import_mnist", "verify_mnist_cache", "cache_dir", "cache_path", "read_idx",
     "DataLoader", "train_val_split", "small_train_split", "random_shift", "random_rotate",
     "make_xor", "make_spirals", "make_linearly_separable", "make_regression_1d",
@@ -70,6 +74,24 @@ class MNISTUnavailable(RuntimeError):
             f"The cache file is {cache_file} (set ${CACHE_ENV} to use another folder).",
         ]
         super().__init__("\n".join(lines))
+
+
+class CacheAccessError(OSError):
+    """The cache could not be read or written (permissions, too many open files, a full disk...).
+
+    Unlike a failed hash, this says nothing about the file's content, so the cache file is kept.
+    """
+
+    def __init__(self, action: str, path: Path, err: OSError):
+        self.path = path
+        fix = (f"check that you may read and write {path.parent} (ls -l), or set ${CACHE_ENV} to a folder of your own"
+               if isinstance(err, PermissionError) else
+               f"check {path.parent} (a folder? a full disk? too many open files?) or set ${CACHE_ENV} to another folder")
+        self.message = f"cannot {action} {path}: {err.strerror or err}. To fix it: {fix}."
+        super().__init__(err.errno, self.message)
+
+    def __str__(self) -> str:
+        return self.message  # without OSError's "[Errno 13]" prefix
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,22 +158,103 @@ def cache_path(folder: str | Path | None = None) -> Path:
 
 
 def _read_cache(path: Path, spec: MNISTSpec) -> RawMNIST:
+    """Read and verify the cache file. A failed check raises ``DataIntegrityError`` carrying
+    ``file_id``, the identity of the file that failed, so only that file is ever removed."""
     try:
-        # Our own file handle: np.load leaks its own when the zip turns out to be damaged.
-        with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in RawMNIST._fields if name in npz.files}
-    # ValueError: NumPy's complaint about a damaged header, or about pickled objects it refuses to load.
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as err:
-        raise DataIntegrityError(f"{path}: unreadable ({err})") from err
-    missing = [name for name in RawMNIST._fields if name not in arrays]
-    if missing:
-        raise DataIntegrityError(f"{path}: arrays {missing} missing")
-    return verify_raw(RawMNIST(**arrays), spec, str(path))
+        file = open(path, "rb")
+    except OSError as err:
+        raise CacheAccessError("read", path, err) from None
+    # Our own file handle: np.load leaks its own when the zip turns out to be damaged.
+    with file:
+        file_id = _identity(os.fstat(file.fileno()))
+        try:
+            with np.load(file, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in RawMNIST._fields if name in npz.files}
+            missing = [name for name in RawMNIST._fields if name not in arrays]
+            if missing:
+                raise DataIntegrityError(f"{path}: arrays {missing} missing")
+            return verify_raw(RawMNIST(**arrays), spec, str(path))
+        except DataIntegrityError as err:
+            err.file_id = file_id
+            raise
+        except OSError as err:
+            if err.errno is not None:  # the system refused a read: nothing is known about the content
+                raise CacheAccessError("read", path, err) from None
+            raise _damaged(path, err, file_id) from err
+        # ValueError: NumPy's complaint about a damaged header, or about pickled objects it refuses to load.
+        except (EOFError, ValueError, zipfile.BadZipFile, zlib.error) as err:
+            raise _damaged(path, err, file_id) from err
+
+
+def _damaged(path: Path, err: BaseException, file_id) -> DataIntegrityError:
+    damaged = DataIntegrityError(f"{path}: unreadable ({err})")
+    damaged.file_id = file_id
+    return damaged
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
+
+
+def _remove_damaged(path: Path, err: DataIntegrityError) -> str:
+    """Remove the cache file that failed verification, unless another process has replaced it since.
+
+    Returns what happened, for the report. A new file renamed into place by a concurrent fetch has
+    another identity (device, inode) than the file we read, and is left alone.
+    """
+    try:
+        if _identity(os.stat(path)) != err.file_id:
+            return "another process has replaced it since; kept the new file"
+        path.unlink()
+    except FileNotFoundError:
+        return "already removed"
+    except OSError as unlink_err:
+        return f"could not remove it ({unlink_err.strerror}); delete it by hand"
+    return "removed it"
+
+
+STALE_SECONDS = 3600
+
+
+def _clean_stale(folder: Path) -> None:
+    """Delete what killed writes and fetches left behind (``.mnist-*.npz.part``, ``.fetch-*``).
+
+    Only leftovers untouched for ``STALE_SECONDS``: writing the cache takes seconds and a download
+    keeps touching its folder, so a live fetch of another process is never removed.
+    """
+    cutoff = time.time() - STALE_SECONDS
+    try:
+        leftovers = [*folder.glob(".mnist-*.npz.part"), *folder.glob(".fetch-*")]
+    except OSError:
+        return
+    for leftover in leftovers:
+        try:
+            newest = max([leftover.stat().st_mtime] + [p.stat().st_mtime for p in leftover.rglob("*")])
+            if newest >= cutoff:
+                continue
+            if leftover.is_dir():
+                shutil.rmtree(leftover)
+            else:
+                leftover.unlink()
+        except OSError:
+            continue  # someone else's, or gone already: never a reason to fail a load
+
+
+def _prepare_folder(path: Path) -> None:
+    """Create the cache folder and clear stale leftovers; an OS refusal becomes a ``CacheAccessError``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CacheAccessError("create the folder of", path, err) from None
+    _clean_stale(path.parent)
 
 
 def _write_cache(raw: RawMNIST, path: Path) -> None:
     """Write atomically: readers see the old file or the complete new one, never a half-written one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz.part")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".mnist-", suffix=".npz.part")
+    except OSError as err:
+        raise CacheAccessError("write", path, err) from None
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **raw._asdict())
@@ -159,8 +262,10 @@ def _write_cache(raw: RawMNIST, path: Path) -> None:
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be a folder shared via $SCRATCHNN_DATA
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(err, OSError) and not isinstance(err, CacheAccessError):
+            raise CacheAccessError("write", path, err) from None
         raise
 
 
@@ -182,17 +287,21 @@ def _ensure_cached(folder, *, download: bool, progress: bool, spec: MNISTSpec, l
         try:
             return _read_cache(path, spec), path, "cache"
         except DataIntegrityError as err:
-            path.unlink(missing_ok=True)
-            tried.append((f"local cache {path}", f"{err}; removed it"))
-            log(f"The cached MNIST failed verification and was removed: {err}")
+            outcome = _remove_damaged(path, err)
+            tried.append((f"local cache {path}", f"{err}; {outcome}"))
+            log(f"The cached MNIST failed verification ({outcome}): {err}")
     else:
         tried.append((f"local cache {path}", "no file yet"))
     if download:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        _prepare_folder(path)
         for label, fetch in _sources(spec):
             log(f"Fetching MNIST: {label} ...")
             # Downloads land in a private folder beside the cache, removed whatever happens.
-            with tempfile.TemporaryDirectory(dir=path.parent, prefix=".fetch-") as workdir:
+            try:
+                workspace = tempfile.TemporaryDirectory(dir=path.parent, prefix=".fetch-")
+            except OSError as err:
+                raise CacheAccessError("write into the folder of", path, err) from None
+            with workspace as workdir:
                 try:
                     raw = fetch(spec, Path(workdir), progress)
                 except (SourceUnavailable, DataIntegrityError) as err:
@@ -255,20 +364,21 @@ def import_mnist(source: str | Path, *, cache_dir: str | Path | None = None, spe
     """
     raw = raw_from_path(Path(source).expanduser(), spec)
     path = cache_path(cache_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _prepare_folder(path)
     _write_cache(raw, path)
     return path
 
 
 def verify_mnist_cache(*, cache_dir: str | Path | None = None, spec: MNISTSpec = MNIST_SPEC) -> MNIST:
-    """Re-hash the cached MNIST. A file that fails is removed and :class:`DataIntegrityError` raised."""
+    """Re-hash the cached MNIST. A file that fails is removed and :class:`DataIntegrityError` raised
+    (its ``removal`` says what happened to the file); a read the system refuses raises :class:`CacheAccessError`."""
     path = cache_path(cache_dir)
     if not path.exists():
         raise MNISTUnavailable([(f"local cache {path}", "no file yet")], path)
     try:
         return MNIST.from_raw(_read_cache(path, spec))
-    except DataIntegrityError:
-        path.unlink(missing_ok=True)
+    except DataIntegrityError as err:
+        err.removal = _remove_damaged(path, err)
         raise
 
 
@@ -309,9 +419,7 @@ class DataLoader:
         seed: int | np.random.Generator | None = None,
     ):
         self.x, self.y = _check_pair(x, y, "DataLoader")
-        if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
-        self.batch_size = int(batch_size)
+        self.batch_size = _check.integer("DataLoader", "batch_size", batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.rng = _rng(seed, "DataLoader(shuffle=True)") if shuffle else None
@@ -340,8 +448,7 @@ def train_val_split(x, y, val_fraction: float, *, seed) -> tuple[tuple[np.ndarra
     """Shuffle and split into ``(x_train, y_train), (x_val, y_val)``; the validation part has
     ``round(val_fraction * n)`` examples."""
     x, y = _check_pair(x, y, "train_val_split")
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"train_val_split: val_fraction must be strictly between 0 and 1, got {val_fraction!r}")
+    _check.real("train_val_split", "val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
     n_val = round(val_fraction * len(x))
     if not 0 < n_val < len(x):
         raise ValueError(f"train_val_split: val_fraction {val_fraction} of {len(x)} examples leaves an empty part")
@@ -359,7 +466,7 @@ def small_train_split(mnist: MNIST, n_train: int, *, seed, stratified: bool = Tr
     sample. The examples come out in random order.
     """
     n_total = len(mnist.y_train)
-    if isinstance(n_train, bool) or int(n_train) != n_train or not 0 < n_train <= n_total:
+    if _check.integer("small_train_split", "n_train", n_train) > n_total:
         raise ValueError(f"small_train_split: n_train must be an integer in 1..{n_total}, got {n_train!r}")
     rng = _rng(seed, "small_train_split")
     if stratified:
@@ -403,7 +510,7 @@ def random_shift(x_batch: np.ndarray, rng: np.random.Generator, *, max_shift: in
     is one slice copy, at most (2 max_shift + 1)^2 of them (25 for the default).
     """
     images = _as_images(x_batch, "random_shift")
-    if isinstance(max_shift, bool) or int(max_shift) != max_shift or not 0 <= max_shift < IMAGE_SIDE:
+    if _check.integer("random_shift", "max_shift", max_shift, low=0) >= IMAGE_SIDE:
         raise ValueError(f"random_shift: max_shift must be an integer in 0..27, got {max_shift!r}")
     span = 2 * int(max_shift) + 1
     padded = _zero_padded(images, int(max_shift))
@@ -426,8 +533,7 @@ def random_rotate(x_batch: np.ndarray, rng: np.random.Generator, *, max_degrees:
     Bilinear interpolation, 0 outside the image; vectorised over the batch (no per-image loop).
     """
     images = _as_images(x_batch, "random_rotate")
-    if not 0 <= max_degrees <= 180:
-        raise ValueError(f"random_rotate: max_degrees must be in [0, 180], got {max_degrees!r}")
+    _check.real("random_rotate", "max_degrees", max_degrees, low=0, high=180)
     n, side = len(images), IMAGE_SIDE + 2
     theta = np.deg2rad(rng.uniform(-max_degrees, max_degrees, size=(n, 1))).astype(np.float32)
     centre = np.float32((IMAGE_SIDE - 1) / 2)
@@ -459,9 +565,7 @@ def random_rotate(x_batch: np.ndarray, rng: np.random.Generator, *, max_degrees:
 
 
 def _check_count(n, who: str, minimum: int = 1) -> int:
-    if isinstance(n, bool) or int(n) != n or n < minimum:
-        raise ValueError(f"{who}: the number of points must be an integer >= {minimum}, got {n!r}")
-    return int(n)
+    return _check.integer(who, "the number of points", n, low=minimum)
 
 
 def make_xor(n: int, *, noise: float = 0.1, seed) -> tuple[np.ndarray, np.ndarray]:
@@ -471,6 +575,7 @@ def make_xor(n: int, *, noise: float = 0.1, seed) -> tuple[np.ndarray, np.ndarra
     standard deviation ``noise``. No line separates the classes: a perceptron cannot learn it.
     """
     n = _check_count(n, "make_xor")
+    noise = _check.real("make_xor", "noise", noise, low=0)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])[np.arange(n) % 4]
     x = corners + noise * _rng(seed, "make_xor").standard_normal((n, 2))
     return x.astype(np.float32), (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
@@ -481,6 +586,7 @@ def make_spirals(n_per_class: int, n_classes: int = 3, *, noise: float = 0.2, se
     angle jittered by Gaussian noise of standard deviation ``noise`` radians. Points grouped by class."""
     n_per_class = _check_count(n_per_class, "make_spirals")
     n_classes = _check_count(n_classes, "make_spirals (n_classes)", minimum=2)
+    noise = _check.real("make_spirals", "noise", noise, low=0)
     rng = _rng(seed, "make_spirals")
     radius = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     labels = np.repeat(np.arange(n_classes), n_per_class)
@@ -493,8 +599,7 @@ def make_linearly_separable(n: int, *, margin: float = 0.1, seed) -> tuple[np.nd
     """Points uniform in [-1, 1]^2, labelled by which side of a random line they fall on; points
     closer than ``margin`` to the line are redrawn, so a perceptron is guaranteed to converge."""
     n = _check_count(n, "make_linearly_separable")
-    if not 0 <= margin < 0.5:
-        raise ValueError(f"make_linearly_separable: margin must be in [0, 0.5), got {margin!r}")
+    _check.real("make_linearly_separable", "margin", margin, low=0, high=0.5, high_open=True)
     rng = _rng(seed, "make_linearly_separable")
     angle = rng.uniform(0, 2 * np.pi)
     normal, offset = np.array([np.cos(angle), np.sin(angle)]), rng.uniform(-0.3, 0.3)
@@ -522,6 +627,7 @@ def make_regression_1d(n: int, *, fn: str = "sin", noise: float = 0.1, seed) -> 
     [-1.5, 1.5]: targets for the universal approximation theorem (smooth, kinked, discontinuous).
     """
     n = _check_count(n, "make_regression_1d")
+    noise = _check.real("make_regression_1d", "noise", noise, low=0)
     if fn not in _REGRESSION_TARGETS:
         raise ValueError(f"make_regression_1d: fn must be one of {sorted(_REGRESSION_TARGETS)}, got {fn!r}")
     f, (low, high) = _REGRESSION_TARGETS[fn]
@@ -567,7 +673,8 @@ def _cli_verify(args) -> int:
         print(f"no MNIST in {cache_path(args.cache_dir)}; run `python -m scratchnn data fetch`", file=sys.stderr)
         return 1
     except DataIntegrityError as err:
-        print(f"{err}\nThe damaged file was removed; run `python -m scratchnn data fetch`.", file=sys.stderr)
+        what = "was removed" if err.removal == "removed it" else f"was not removed: {err.removal}"
+        print(f"{err}\nThe damaged file {what}. Run `python -m scratchnn data fetch`.", file=sys.stderr)
         return 1
     print(f"{cache_path(args.cache_dir)}: SHA-256 of all four arrays verified")
     for split, labels, published in (

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _check
 from .activations import ReLU, Sigmoid, Tanh
 from .train import backward_for_step
 
@@ -205,8 +206,9 @@ def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss)
     generalisation arises. Stops as soon as the target is reached. Regularisation (dropout,
     weight decay) fights memorisation: switch it off for this test.
     """
-    if int(steps) != steps or steps < 1:
-        raise ValueError(f"overfit_single_batch: steps must be a positive integer, got {steps!r}")
+    steps = _check.integer("overfit_single_batch", "steps", steps)
+    if np.ndim(x) < 1 or len(x) == 0:
+        raise ValueError(f"overfit_single_batch: the batch is empty (x of shape {np.shape(x)}); pass a few examples")
     losses = []
     was_training = model.training
     model.train()

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import _check
 from .init import get_initializer
 from .module import Module, Parameter
 
@@ -21,8 +22,8 @@ class Linear(Module):
     can_skip_input_grad = True
 
     def __init__(self, in_features, out_features, *, bias=True, init="he_normal", rng=None, dtype=np.float32):
-        self.in_features = in_features
-        self.out_features = out_features
+        self.in_features = _check.integer("Linear", "in_features", in_features)
+        self.out_features = _check.integer("Linear", "out_features", out_features)
         self.weight = Parameter(get_initializer(init)(in_features, out_features, rng, dtype))
         self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
         self._x = None

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import _check
 from .activations import sigmoid
 
 
@@ -42,6 +43,8 @@ class Loss:
             raise ValueError(
                 f"{type(self).__name__} expected predictions with {ndim} dimensions, got shape {pred.shape}"
             )
+        if pred.size == 0:  # the mean of nothing is NaN, which would look like a divergence
+            raise ValueError(f"{type(self).__name__} expected a non-empty batch, got predictions of shape {pred.shape}")
         return pred
 
     def _matching_target(self, pred, target):
@@ -153,6 +156,9 @@ class BCEWithLogitsLoss(Loss):
     def forward(self, pred, target):
         z = self._float_pred(pred)
         y = self._matching_target(z, target)
+        if not ((y >= 0) & (y <= 1)).all():  # also catches NaN; a target of 255 gives a negative "loss"
+            raise ValueError(f"BCEWithLogitsLoss expected targets in [0, 1] (probabilities or 0/1 labels), "
+                             f"got values in [{np.nanmin(y):g}, {np.nanmax(y):g}]")
         loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))  # exp never overflows here
         self._sig = sigmoid(z)
         self._target = y
@@ -172,9 +178,7 @@ class HuberLoss(Loss):
     """
 
     def __init__(self, delta=1.0):
-        if delta <= 0:
-            raise ValueError(f"HuberLoss expected delta > 0, got {delta}")
-        self.delta = float(delta)
+        self.delta = _check.real("HuberLoss", "delta", delta, low=0, low_open=True)
         self._diff = None
 
     def forward(self, pred, target):

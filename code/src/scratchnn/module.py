@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from . import _check
+
 
 class Parameter:
     """A trainable array ``data`` and its gradient ``grad`` (same shape and dtype).
@@ -102,16 +104,27 @@ class Module:
 
     # --- traversal -------------------------------------------------------------------------
     def named_modules(self, prefix=""):
-        """Yield ``(dotted_name, module)`` for this module and every descendant."""
+        """Yield ``(dotted_name, module)`` for this module and every descendant, each object once
+        (a module registered under two names is listed under the first, as in torch)."""
+        return self._named_modules(prefix, seen=set())
+
+    def _named_modules(self, prefix, seen):
+        if id(self) in seen:
+            return
+        seen.add(id(self))
         yield prefix, self
         for name, child in self._modules.items():
-            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+            yield from child._named_modules(f"{prefix}.{name}" if prefix else name, seen)
 
     def named_parameters(self):
-        """Yield ``(dotted_name, Parameter)`` pairs, e.g. ``("0.weight", ...)`` as in torch."""
+        """Yield ``(dotted_name, Parameter)`` pairs, e.g. ``("0.weight", ...)`` as in torch; each
+        Parameter once, so an optimizer never steps a shared one twice."""
+        seen = set()
         for prefix, module in self.named_modules():
             for name, param in module._parameters.items():
-                yield (f"{prefix}.{name}" if prefix else name), param
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    yield (f"{prefix}.{name}" if prefix else name), param
 
     def parameters(self):
         """All trainable parameters as a list (torch returns a generator; a list is easier to reuse)."""
@@ -160,7 +173,10 @@ class Module:
         return state
 
     def load_state_dict(self, state_dict):
-        """Copy arrays from ``state_dict`` into this module; keys and shapes must match exactly."""
+        """Copy arrays from ``state_dict`` into this module; keys and shapes must match exactly.
+
+        Every entry is checked before the first is copied: a bad entry leaves the module unchanged.
+        """
         targets = {name: param.data for name, param in self.named_parameters()}
         targets.update(self.named_buffers())
         missing = sorted(set(targets) - set(state_dict))
@@ -169,14 +185,21 @@ class Module:
             raise KeyError(
                 f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}"
             )
+        values = {name: np.asarray(state_dict[name]) for name in targets}
         for name, target in targets.items():
-            value = np.asarray(state_dict[name])
+            value = values[name]
             if value.shape != target.shape:
                 raise ValueError(
                     f"{type(self).__name__}.load_state_dict: '{name}' expected shape {target.shape}, "
                     f"got {value.shape}"
                 )
-            np.copyto(target, value, casting="same_kind")
+            if not np.can_cast(value.dtype, target.dtype, casting="same_kind"):
+                raise TypeError(
+                    f"{type(self).__name__}.load_state_dict: '{name}' expected a {target.dtype} array, "
+                    f"got dtype {value.dtype}"
+                )
+        for name, target in targets.items():
+            np.copyto(target, values[name], casting="same_kind")
 
     # --- helpers for subclasses ------------------------------------------------------------
     def _float_input(self, x):
@@ -228,9 +251,15 @@ class Sequential(Module):
 
     def __init__(self, *modules):
         for index, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(f"Sequential expected Module arguments, got {type(module).__name__} at {index}")
-            setattr(self, str(index), module)
+            if not isinstance(module, Module) and not _is_layer(module):
+                raise TypeError(f"Sequential expected modules (objects with forward(x) and backward(grad_output)), "
+                                f"got {type(module).__name__} at position {index}")
+        # A module keeps what its backward needs from its *last* forward, so one object used at two
+        # positions would backpropagate its first use with the second use's input: wrong gradients.
+        _check.distinct("Sequential", "module object (create one per position, e.g. two ReLU())",
+                        [(index, node) for index, module in enumerate(modules) for node in _nodes(module)])
+        for index, module in enumerate(modules):
+            setattr(self, str(index), module if isinstance(module, Module) else _Adopted(module))
 
     def forward(self, x):
         for module in self._modules.values():
@@ -257,10 +286,68 @@ class Sequential(Module):
         return None
 
     def __getitem__(self, index):
-        return list(self._modules.values())[index]
+        return _unwrap(list(self._modules.values())[index])
 
     def __len__(self):
         return len(self._modules)
 
     def __iter__(self):
-        return iter(self._modules.values())
+        return (_unwrap(module) for module in self._modules.values())
+
+
+def _is_layer(obj):
+    """The layer contract of ``scratchnn.checks``: ``forward(x)`` and ``backward(grad_output)`` methods."""
+    return callable(getattr(obj, "forward", None)) and callable(getattr(obj, "backward", None))
+
+
+def _nodes(module):
+    """The object itself and, for a Module, every module below it."""
+    return [m for _, m in module.named_modules()] if isinstance(module, Module) else [module]
+
+
+def _unwrap(module):
+    return module.layer if isinstance(module, _Adopted) else module
+
+
+class _Adopted(Module):
+    """A layer of your own that does not subclass ``Module``, inside a ``Sequential``.
+
+    It follows the contract of ``scratchnn.checks``: ``forward``, ``backward``, Parameters as
+    attributes (``weight``, ``bias``) or returned by its ``parameters()``, and ``training`` read
+    when it matters. This wrapper lets ``fit``, the optimizers and ``state_dict`` see those
+    Parameters and passes ``train()``/``eval()`` on.
+    """
+
+    def __init__(self, layer):
+        object.__setattr__(self, "layer", layer)
+        for name, value in vars(layer).items():
+            if isinstance(value, Parameter):
+                self._parameters[name] = value
+        listed = layer.parameters() if callable(getattr(layer, "parameters", None)) else []
+        known = {id(p) for p in self._parameters.values()}
+        for index, param in enumerate(listed):
+            if not isinstance(param, Parameter):
+                raise TypeError(f"Sequential: {type(layer).__name__}.parameters() must return scratchnn.Parameter "
+                                f"objects, got {type(param).__name__} at {index}")
+            if id(param) not in known:
+                self._parameters[f"param{index}"] = param
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        if name == "training" and "layer" in self.__dict__:  # train()/eval() reach the learner's layer
+            switch = getattr(self.layer, "train" if value else "eval", None)
+            if not callable(switch):
+                self.layer.training = value
+            elif value:
+                switch(True)
+            else:
+                switch()
+
+    def forward(self, x):
+        return self.layer.forward(x)
+
+    def backward(self, grad_output):
+        return self.layer.backward(grad_output)
+
+    def __repr__(self):
+        return repr(self.layer)

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from . import _check
 from .module import Parameter
 
 
@@ -15,12 +16,17 @@ class Optimizer:
     """
 
     def __init__(self, params, lr):
+        if isinstance(params, Parameter):
+            raise TypeError(f"{type(self).__name__} expected a list of Parameters, got one Parameter: "
+                            "pass model.parameters() or [param]")
         self.params = list(params)
         if not self.params:
             raise ValueError(f"{type(self).__name__} got an empty parameter list")
         for p in self.params:
             if not isinstance(p, Parameter):
                 raise TypeError(f"{type(self).__name__} expected Parameters, got {type(p).__name__}")
+        # The same Parameter twice would be stepped twice per step (torch refuses it too).
+        _check.distinct(type(self).__name__, "Parameter", enumerate(self.params))
         self.lr = lr
 
     @property
@@ -30,9 +36,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value):
         # A property so learning-rate schedules that assign NumPy scalars stay float32-safe.
-        if not value >= 0:
-            raise ValueError(f"{type(self).__name__} expected a learning rate >= 0, got {value}")
-        self._lr = float(value)
+        self._lr = _check.real(type(self).__name__, "lr", value, low=0)
 
     def zero_grad(self):
         for p in self.params:
@@ -52,11 +56,12 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, lr)
-        if nesterov and (momentum <= 0 or dampening != 0):
+        # momentum >= 1 makes the velocity a sum that never forgets: every run diverges.
+        self.momentum = _check.real("SGD", "momentum", momentum, low=0, high=1, high_open=True)
+        self.dampening = _check.real("SGD", "dampening", dampening, low=0, high=1)
+        self.weight_decay = _check.real("SGD", "weight_decay", weight_decay, low=0)
+        if nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("SGD with nesterov=True requires momentum > 0 and dampening = 0")
-        self.momentum = float(momentum)
-        self.dampening = float(dampening)
-        self.weight_decay = float(weight_decay)
         self.nesterov = nesterov
         self.buffers = [None] * len(self.params)
 
@@ -87,9 +92,14 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, lr)
-        self.beta1, self.beta2 = (float(b) for b in betas)
-        self.eps = float(eps)
-        self.weight_decay = float(weight_decay)
+        name = type(self).__name__
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        # beta = 1 would divide by 1 - beta**t = 0 in the bias correction.
+        self.beta1, self.beta2 = (_check.real(name, f"betas[{i}]", b, low=0, high=1, high_open=True)
+                                  for i, b in enumerate(betas))
+        self.eps = _check.real(name, "eps", eps, low=0)
+        self.weight_decay = _check.real(name, "weight_decay", weight_decay, low=0)
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]
@@ -135,9 +145,10 @@ def clip_grad_norm_(params, max_norm):
 
     Like ``torch.nn.utils.clip_grad_norm_``: the scale is ``max_norm / (norm + 1e-6)``, applied when below 1.
     """
+    max_norm = _check.real("clip_grad_norm_", "max_norm", max_norm, low=0, low_open=True)
     grads = [p.grad for p in params]
     total_norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
-    scale = float(max_norm) / (total_norm + 1e-6)
+    scale = max_norm / (total_norm + 1e-6)
     if scale < 1.0:
         for g in grads:
             g *= scale

@@ -20,6 +20,8 @@ This module needs no torch: the chapter and the milestones page can read records
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,6 +249,22 @@ def _consistency_error(record):
     return None
 
 
+def _non_finite_number(value, parts=()):
+    """The path of the first NaN or infinite number (JSON has none; a table would show "nan s"), or None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{_json_path(parts)}: {value} is not a finite number"
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        problem = _non_finite_number(child, (*parts, key))
+        if problem:
+            return problem
+    return None
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON (only finite numbers are)")
+
+
 def validate_record(record, source="record"):
     """Raise ``RecordError`` naming ``source`` and the first problem if ``record`` is not a valid record."""
     if not isinstance(record, dict):
@@ -255,7 +273,7 @@ def validate_record(record, source="record"):
     if isinstance(version, int) and version > SCHEMA_VERSION:
         raise RecordError(f"{source}: schema_version {version} is newer than this scratchnn reads "
                           f"({SCHEMA_VERSION}); update scratchnn")
-    problem = _schema_error(record) or _consistency_error(record)
+    problem = _non_finite_number(record) or _schema_error(record) or _consistency_error(record)
     if problem:
         raise RecordError(f"{source}: invalid GPU benchmark record: {problem}")
     return record
@@ -265,8 +283,10 @@ def load_record(path):
     """Read and validate one record file; errors name the file."""
     path = Path(path)
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
+        record = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError as error:
+        raise RecordError(f"{path}: not UTF-8 text ({error})") from None
+    except ValueError as error:  # json.JSONDecodeError, or NaN / Infinity
         raise RecordError(f"{path}: not valid JSON: {error}") from None
     return validate_record(record, source=str(path))
 
@@ -290,7 +310,8 @@ def _slug(text):
 def save_record(record, folder):
     """Validate ``record`` and write it to ``folder`` as ``<date>_<device>.json``; return the path.
 
-    The write goes through a temporary file and a rename so a crash never leaves half a record.
+    The write goes through a temporary file and a hard link, so a crash never leaves half a record
+    and an existing record of the same date and device is never replaced (``FileExistsError``).
     """
     validate_record(record)
     folder = Path(folder)
@@ -300,8 +321,14 @@ def save_record(record, folder):
     stamp = record["environment"]["date_utc"].replace(":", "-")
     path = folder / f"{stamp}_{_slug(device)}.json"
     temporary = path.with_suffix(".json.partial")
-    temporary.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)
+    temporary.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    try:
+        os.link(temporary, path)  # fails if path exists, atomically
+    except FileExistsError:
+        raise FileExistsError(f"{path} already exists (a record of the same device at the same second); "
+                              "it was not overwritten: move it away or fix the date") from None
+    finally:
+        temporary.unlink()
     return path
 
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import _check
 from .module import Module
 
 
@@ -13,9 +14,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p=0.5, *, rng=None):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout expected a drop probability p in [0, 1], got {p}")
-        self.p = float(p)
+        self.p = _check.real("Dropout", "p (the drop probability)", p, low=0, high=1)
         self.rng = np.random.default_rng(rng)
         self._scaled_mask = None
 
@@ -45,11 +44,11 @@ def l2_penalty(weight, lam):
     With the 1/2, adding the gradient is exactly torch's ``SGD(weight_decay=lam)``. Returns
     ``(value: float, grad: ndarray)``; add ``grad`` to ``weight.grad`` (usually for weights, not biases).
     """
-    weight = np.asarray(weight)
-    return 0.5 * float(lam) * float(np.vdot(weight, weight)), float(lam) * weight
+    weight, lam = np.asarray(weight), _check.real("l2_penalty", "lam", lam, low=0)
+    return 0.5 * lam * float(np.vdot(weight, weight)), lam * weight
 
 
 def l1_penalty(weight, lam):
     """L1 penalty ``lam * sum(|W|)`` and its (sub)gradient ``lam * sign(W)`` (0 at 0); pushes weights to exactly 0."""
-    weight = np.asarray(weight)
-    return float(lam) * float(np.abs(weight).sum()), float(lam) * np.sign(weight)
+    weight, lam = np.asarray(weight), _check.real("l1_penalty", "lam", lam, low=0)
+    return lam * float(np.abs(weight).sum()), lam * np.sign(weight)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 import time
@@ -24,6 +25,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import numpy as np
+
+from . import _check
 
 __all__ = [
     "History",
@@ -106,7 +109,10 @@ class History:
 
 
 class TrainingDiverged(FloatingPointError):
-    """A loss or gradient became NaN or infinite; training stopped at that step.
+    """A loss or gradient became NaN or infinite, or the loss exploded; training stopped at that step.
+
+    "Exploded" is a finite loss above ``EXPLOSION_FACTOR`` times the first step's loss (or times 1,
+    if that was smaller) for ``EXPLOSION_STEPS`` steps in a row; see ``fit``.
 
     ``history`` holds everything recorded up to the failure (``history.step_loss`` ends with the
     bad value), so the explosion can still be plotted. ``epoch`` and ``step`` count from 0;
@@ -145,7 +151,8 @@ class Evaluation(tuple):
 class Callback:
     """Hooks that ``fit`` calls; override the ones you need.
 
-    ``on_epoch_end`` returns True to stop training after this epoch. ``on_step_begin`` runs before
+    ``on_epoch_end`` returns True to stop training after this epoch. ``on_train_end`` runs however
+    ``fit`` ends, also when it raises (``TrainingDiverged``, Ctrl-C). ``on_step_begin`` runs before
     every optimizer step (learning-rate schedules that change within an epoch use it); ``fit`` only
     calls it on callbacks that override it, so the per-step cost is zero for the others.
     """
@@ -177,12 +184,8 @@ class EarlyStopping(Callback):
     def __init__(self, patience, min_delta=0.0, restore_best=True, monitor="val_loss"):
         if monitor not in _MONITORS:
             raise ValueError(f"EarlyStopping: monitor must be one of {_MONITORS}, got {monitor!r}")
-        if int(patience) != patience or patience < 1:
-            raise ValueError(f"EarlyStopping: patience must be a positive integer, got {patience!r}")
-        if min_delta < 0:
-            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
-        self.patience = int(patience)
-        self.min_delta = float(min_delta)
+        self.patience = _check.integer("EarlyStopping", "patience", patience)
+        self.min_delta = _check.real("EarlyStopping", "min_delta", min_delta, low=0)
         self.restore_best = restore_best
         self.monitor = monitor
         self.best = None
@@ -230,10 +233,8 @@ class StepLR(_Schedule):
     """
 
     def __init__(self, step_size, gamma=0.1):
-        if int(step_size) != step_size or step_size < 1:
-            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
-        self.step_size = int(step_size)
-        self.gamma = float(gamma)
+        self.step_size = _check.integer("StepLR", "step_size", step_size)
+        self.gamma = _check.real("StepLR", "gamma", gamma, low=0)
 
     def on_epoch_end(self, history, model, optimizer):
         _set_lr(optimizer, self.base_lr * self.gamma ** (history.epochs // self.step_size))
@@ -255,10 +256,8 @@ class CosineWithWarmup(_Schedule):
     """
 
     def __init__(self, warmup_epochs=1.0, min_lr=0.0):
-        if warmup_epochs < 0:
-            raise ValueError(f"CosineWithWarmup: warmup_epochs must be >= 0, got {warmup_epochs!r}")
-        self.warmup_epochs = warmup_epochs
-        self.min_lr = float(min_lr)
+        self.warmup_epochs = _check.real("CosineWithWarmup", "warmup_epochs", warmup_epochs, low=0)
+        self.min_lr = _check.real("CosineWithWarmup", "min_lr", min_lr, low=0)
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
         super().on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch, has_val=has_val)
@@ -299,6 +298,15 @@ def _check_xy(name, data):
     return x, y
 
 
+def _check_model(who, model, needs=("training", "train")):
+    """Refuse a model without what ``who`` uses (a Module has it all; your own layers go in ``Sequential``)."""
+    missing = [name for name in needs if not hasattr(model, name)]
+    if not callable(model) or missing:
+        raise TypeError(f"{who}: model must be a scratchnn Module, got {type(model).__name__} (missing "
+                        f"{', '.join(missing) or '__call__'}); put your own layers in a Sequential: "
+                        f"Sequential(MyLinear(...), MyReLU(), ...)")
+
+
 def _correct(output, y):
     """Number of correct predictions, or None when (output, y) is not a classification pair.
 
@@ -330,7 +338,11 @@ class _restore_mode:
 
 def predict(model, x, *, batch_size=1000):
     """The model's outputs for every row of ``x``, computed in eval mode in batches."""
+    _check_model("predict", model)
     x = np.asarray(x)
+    batch_size = _check.integer("predict", "batch_size", batch_size)
+    if x.ndim < 1 or len(x) == 0:
+        raise ValueError(f"predict: x must hold at least one example, got shape {x.shape}")
     with _restore_mode(model, False):
         return np.concatenate([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
 
@@ -340,7 +352,9 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 
     Batches only bound memory: the mean is weighted by batch size, so the result equals one big batch.
     """
+    _check_model("evaluate", model)
     x, y = _check_xy("evaluate", (x, y))
+    batch_size = _check.integer("evaluate", "batch_size", batch_size)
     total_loss, total_correct = 0.0, 0
     with _restore_mode(model, False):
         for start in range(0, len(x), batch_size):
@@ -365,7 +379,7 @@ def backward_for_step(model, grad_output):
     a matrix product as large as the forward one, so it is skipped where the model supports
     ``input_grad=False`` (torch skips it too: the data does not require grad).
     """
-    if model.can_skip_input_grad:
+    if getattr(model, "can_skip_input_grad", False):
         model.backward(grad_output, input_grad=False)
     else:
         model.backward(grad_output)
@@ -395,9 +409,20 @@ def _blew_up(named_params, error):
     return mentions_nonfinite is not None or any(not np.isfinite(p.data).all() for _, p in named_params)
 
 
-def _diverged(history, named_params, *, epoch, step, steps_per_epoch, loss, parameter, lr, in_forward=False):
+#: A loss above EXPLOSION_FACTOR x max(first loss, 1) for EXPLOSION_STEPS steps in a row has exploded.
+#: 50 steps: a loss still growing reaches overflow first (and gets the non-finite report), while a run
+#: stuck at a huge finite loss is stopped within its first MNIST epoch (938 steps of 64).
+EXPLOSION_FACTOR = 1e3
+EXPLOSION_STEPS = 50
+
+
+def _diverged(history, named_params, *, epoch, step, steps_per_epoch, loss, parameter, lr, in_forward=False,
+              exploded_above=None):
     where = f"epoch {epoch}, step {step} (step {step - epoch * steps_per_epoch} of the epoch; both count from 0)"
-    if parameter is not None:
+    if exploded_above is not None:
+        what = (f"the loss ({loss:.3g}) has stayed above {exploded_above:.3g} ({EXPLOSION_FACTOR:g} x the first step's "
+                f"loss, or x 1 if that was below 1) for {EXPLOSION_STEPS} steps in a row: finite, but exploded")
+    elif parameter is not None:
         what = (f"the gradient of '{parameter}' became non-finite (loss {loss:.4g}); it is the first "
                 f"parameter, in forward order, with a NaN or infinite gradient")
     else:
@@ -444,14 +469,29 @@ def fit(
     - The model is in training mode during the epochs and eval mode for validation; its previous
       mode is restored at the end. A non-finite loss or gradient raises ``TrainingDiverged`` at once;
       if the batch itself held NaN or inf, a ``ValueError`` naming its rows is raised instead.
+    - A loss that explodes but stays finite (a learning rate of 1e6, momentum near 1) raises
+      ``TrainingDiverged`` too: when it stays above ``EXPLOSION_FACTOR`` (1000) times the first step's
+      loss, or 1000 if that was below 1, for ``EXPLOSION_STEPS`` (50) steps in a row. A run that
+      learns lowers its loss on average; a thousandfold rise that persists for 50 steps is a run
+      whose weights have been thrown far off (cross-entropy 1000x its chance value means logits in
+      the thousands), never a noisy step of a healthy run. The floor of 1 keeps a run that starts
+      near zero loss from being stopped by a harmless relative rise.
+    - ``callbacks`` run in order; their ``on_train_end`` runs however ``fit`` ends, also when it
+      raises (so ``EarlyStopping(restore_best=True)`` restores the best weights after a divergence).
     """
+    _check_model("fit", model, needs=("training", "train", "named_parameters", "backward"))
     x, y = _check_xy("train", train)
     if val is not None:
         x_val, y_val = _check_xy("val", val)
-    if int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
-    if int(batch_size) != batch_size or batch_size < 1:
-        raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size!r}")
+    epochs = _check.integer("fit", "epochs", epochs)
+    batch_size = _check.integer("fit", "batch_size", batch_size)
+    callbacks = _check.sequence("fit", "callbacks", callbacks, "Callback")
+    for index, callback in enumerate(callbacks):
+        if not isinstance(callback, Callback):
+            raise TypeError(f"fit: callbacks[{index}] must be a Callback (EarlyStopping, StepLR, ... or a subclass "
+                            f"of scratchnn.train.Callback), got {type(callback).__name__}")
+    if augment is not None and not callable(augment):
+        raise TypeError(f"fit: augment must be a function augment(x_batch, rng), got {type(augment).__name__}")
     n = len(x)
     if drop_last and n < batch_size:
         raise ValueError(f"fit: drop_last with batch_size {batch_size} leaves no batch of {n} examples")
@@ -469,7 +509,6 @@ def fit(
     history = History(steps_per_epoch=steps_per_epoch)
     if record_grad_norms:
         history.grad_norms = {name: [] for name, _ in named_params}
-    callbacks = list(callbacks)
     step_callbacks = [c for c in callbacks if type(c).on_step_begin is not Callback.on_step_begin]
     for callback in callbacks:
         callback.on_train_begin(
@@ -478,6 +517,7 @@ def fit(
 
     bar = _progress_bar(epochs * steps_per_epoch) if progress else None
     step = 0
+    explosion_bound, steps_above = None, 0
     # NumPy's overflow/invalid warnings are silenced inside the loop: the divergence check below
     # reports the same event once, as TrainingDiverged with its step, layer and likely cause.
     with _restore_mode(model, True), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -513,6 +553,13 @@ def fit(
                         _check_batch(xb, index, epoch=epoch, step=step)
                         raise _diverged(history, named_params, epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
                                         loss=loss, parameter=None, lr=_get_lr(optimizer))
+                    if explosion_bound is None:
+                        explosion_bound = EXPLOSION_FACTOR * max(loss, 1.0)
+                    steps_above = steps_above + 1 if loss > explosion_bound else 0
+                    if steps_above == EXPLOSION_STEPS:
+                        raise _diverged(history, named_params, epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
+                                        loss=loss, parameter=None, lr=_get_lr(optimizer),
+                                        exploded_above=explosion_bound)
                     optimizer.zero_grad()
                     backward_for_step(model, loss_fn.backward())
                     if record_grad_norms:
@@ -562,8 +609,8 @@ def fit(
         finally:
             if bar is not None:
                 bar.close()
-    for callback in callbacks:
-        callback.on_train_end(history, model, optimizer)
+            for callback in callbacks:
+                callback.on_train_end(history, model, optimizer)
     return history
 
 
@@ -611,9 +658,10 @@ def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, seed, dtype=np
                "tanh": act.Tanh, "sigmoid": act.Sigmoid}
     if activation not in modules:
         raise ValueError(f"make_mlp: activation must be one of {ACTIVATIONS}, got {activation!r}")
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(f"make_mlp: sizes needs an input and an output width, all >= 1, got {sizes}")
+    sizes = [_check.integer("make_mlp", "sizes", size) for size in _check.sequence("make_mlp", "sizes", sizes, "width")]
+    if len(sizes) < 2:
+        raise ValueError(f"make_mlp: sizes needs an input and an output width, got {sizes}")
+    dropout = _check.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
     if init is None:
         init = "xavier_normal" if activation in ("tanh", "sigmoid") else "he_normal"
     rng = np.random.default_rng(seed)
@@ -634,8 +682,8 @@ def _positive(kind):
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        if not (value > 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be > 0 and finite, got {text}")
         return value
 
     parse.__name__ = f"positive {kind.__name__}"
@@ -647,8 +695,8 @@ def _non_negative(text):
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be >= 0 and finite, got {text}")
     return value
 
 
@@ -726,6 +774,13 @@ def _cli_train(args):
         parser.error(f"--dropout must be below 1, got {args.dropout}")
     if args.val_fraction >= 1:
         parser.error(f"--val-fraction must be below 1, got {args.val_fraction}")
+    if args.momentum >= 1:
+        parser.error(f"--momentum must be below 1 (the velocity would never forget: every run diverges), "
+                     f"got {args.momentum}")
+    if args.json:  # checked before the training it would otherwise throw away
+        folder = os.path.dirname(os.path.abspath(args.json))
+        if os.path.isdir(args.json) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            parser.error(f"--json {args.json}: cannot write there (the folder {folder} must exist and be writable)")
     lr = args.lr if args.lr is not None else (0.01 if args.optimizer == "sgd" else 1e-3)
 
     limiter = _limit_blas_threads(args.threads)

@@ -238,3 +238,18 @@ def test_fastest_to_target_is_none_when_no_batch_size_reached_the_target():
     series = _series_of([{"batch_size": 64, "samples_per_s": 1000.0, "time_to_target_seconds": None}])
     assert gpubench.fastest_to_target(series) is None
     assert gpubench.fastest_to_target({"results": [{"batch_size": 64, "status": "oom"}]}) is None
+
+
+def test_throughput_figure_labels_a_narrow_range_of_samples_per_second():
+    """The GPU lab's throughput figure: a range inside one decade still gets labelled y ticks."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    series = {"results": [{"batch_size": b, "status": "ok", "samples_per_s": v}
+                          for b, v in [(64, 22_000.0), (128, 30_000.0), (256, 45_000.0)]]}
+    fig = records.plot_throughput([("cpu", series)])
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    shown = [label.get_text() for label, y in zip(ax.get_yticklabels(), ax.get_yticks())
+             if label.get_text() and low <= y <= high]
+    assert len(shown) >= 2, shown

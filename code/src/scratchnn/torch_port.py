@@ -73,7 +73,8 @@ def scratchnn_sgd_step(model, loss_fn, optimizer, x, y):
     optimizer.zero_grad()
     logits = model(x)
     loss = loss_fn(logits, y)
-    model.backward(loss_fn.backward())  # backward by hand: each layer applies its chain rule
+    # Backward by hand: each layer applies its own chain rule.
+    model.backward(loss_fn.backward())
     optimizer.step()
     return loss
 
@@ -83,16 +84,18 @@ def torch_sgd_step(model, loss_fn, optimizer, x, y):
     optimizer.zero_grad()
     logits = model(x)
     loss = loss_fn(logits, y)
-    loss.backward()  # autograd replays the recorded graph backwards
+    # Autograd replays the recorded graph backwards.
+    loss.backward()
     optimizer.step()
     return loss.item()
 
 
 def _linear_to_torch(layer):
-    """A ``torch.nn.Linear`` holding the transpose of ``layer``'s ``(in, out)`` weight."""
-    twin = torch.nn.Linear(layer.in_features, layer.out_features, bias=layer.bias is not None,
+    """A ``torch.nn.Linear`` holding the transpose of ``layer``'s (in, out) weight."""
+    twin = torch.nn.Linear(layer.in_features, layer.out_features,
+                           bias=layer.bias is not None,
                            dtype=torch_dtype(layer.weight.data.dtype))
-    with torch.no_grad():
+    with torch.no_grad():  # copy_ copies: the twin never shares the NumPy arrays
         twin.weight.copy_(torch.from_numpy(layer.weight.data.T.copy()))
         if layer.bias is not None:
             twin.bias.copy_(torch.from_numpy(layer.bias.data))
@@ -133,9 +136,13 @@ def _supported(kind):
 
 
 def to_torch(model):
-    """The ``torch.nn.Sequential`` twin of a scratchnn ``Sequential``: same layers, same weights, same mode."""
+    """The ``torch.nn.Sequential`` twin of a scratchnn ``Sequential``.
+
+    Same layers, same weights (copied), same training/evaluation mode.
+    """
     if not isinstance(model, Sequential):
-        raise TypeError(f"to_torch expected a scratchnn Sequential, got {type(model).__name__}")
+        raise TypeError("to_torch expected a scratchnn Sequential, "
+                        f"got {type(model).__name__}")
     twins = []
     for index, module in enumerate(model):
         if isinstance(module, layers.Linear):
@@ -146,7 +153,8 @@ def to_torch(model):
                 twins.append(convert(module))
                 break
         else:
-            raise TypeError(f"to_torch cannot port layer {index} ({type(module).__name__}); "
+            raise TypeError(f"to_torch cannot port layer {index} "
+                            f"({type(module).__name__}); "
                             f"supported: {_supported('scratchnn')}")
     return torch.nn.Sequential(*twins).train(model.training)
 

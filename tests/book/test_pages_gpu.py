@@ -40,6 +40,9 @@ def _text(node):
 
 def test_page_states_which_gpu_records_it_renders(page, committed):
     text = _text(page)
+    # Where it looked, as a path relative to the chapter (never the building machine's absolute path).
+    assert "Looked for GPU records (*.json) in ../results/gpu" in text
+    assert str(REPO_ROOT) not in text
     if committed:
         assert "No GPU record yet" not in text
         for loaded in committed:
@@ -47,8 +50,8 @@ def test_page_states_which_gpu_records_it_renders(page, committed):
     else:
         notes = [_text(a) for a in page.select("div.admonition.important")]
         assert any("No GPU record yet" in note and "no GPU numbers" in note for note in notes), notes
-        assert "no speedup can be computed yet" in text
-        assert "no DGX Spark record is committed yet, so its optimal batch size is not determined" in text
+        assert "so no speedup can be computed" in text
+        assert "no DGX Spark record in ../results/gpu, so its optimal batch size is not determined" in text
 
 
 def test_recording_instructions_are_exact(page):
@@ -61,9 +64,7 @@ def test_recording_instructions_are_exact(page):
 
 
 def test_live_cpu_table_covers_every_batch_size(page):
-    tables = [t for t in page.select("table") if "samples / s" in _text(t) and "time / step" in _text(t)]
-    assert tables, "the live CPU benchmark table is missing"
-    rows = [[_text(cell).strip() for cell in row.select("td")] for row in tables[0].select("tbody tr")]
+    rows = _live_cpu_rows(page)
     assert [row[0] for row in rows] == ["64", "128", "256", "512", "1024", "2048"]
     for row in rows:
         assert re.fullmatch(r"[\d.]+(e-?\d+)? s", row[1]), row  # seconds per epoch, a real measurement
@@ -79,12 +80,57 @@ def test_figures_have_alt_text_and_captions(page):
         assert _text(figure.find("figcaption")).strip()
 
 
-def test_port_sources_are_shown_side_by_side(page):
+def test_port_is_an_exercise_with_a_hidden_solution_and_a_self_check(page):
     text = _text(page)
-    for name in ("scratchnn_sgd_step", "torch_sgd_step", "_linear_to_torch", "_linear_from_torch",
-                 "optimal_batch_size", "speedups"):
+    exercises = page.select("div.exercise")
+    assert len(exercises) >= 3, "Lab 6 needs exercises like the other labs"
+    solutions = page.select("div.solution")
+    assert solutions and all("dropdown" in s.get("class", []) for s in solutions), "solutions must be hidden"
+    hidden = " ".join(_text(s) for s in solutions)
+    assert "def to_torch" in hidden and "def _linear_to_torch" in hidden, "the port is the exercise's solution"
+    assert "def fastest_to_target" in hidden
+    assert re.search(r"check_port\(to_torch\): (\d+) of \1 checks passed — all passed", text)
+    for name in ("scratchnn_sgd_step", "torch_sgd_step", "speedups"):
         assert f"def {name}" in text, name
-    assert "largest logit difference" in text
+    # The code blocks are stacked, not squeezed into side-by-side grid columns.
+    assert not [pre for pre in page.select(".sd-col pre")], "code in narrow grid columns"
+
+
+def _live_cpu_rows(page):
+    tables = [t for t in page.select("table") if "samples / s" in _text(t) and "time / step" in _text(t)]
+    assert tables, "the live CPU benchmark table is missing"
+    return [[_text(cell).strip() for cell in row.select("td")] for row in tables[0].select("tbody tr")]
+
+
+def test_optimal_batch_size_is_the_fastest_to_target_of_the_live_table(page):
+    rows = _live_cpu_rows(page)
+    reached = {int(row[0]): float(row[3].split()[0]) for row in rows if row[3] != "—"}
+    text = _text(page)
+    if reached:
+        fastest = min(reached, key=lambda size: (reached[size], size))
+        # The table rounds to 3 significant figures; the page's own choice must be one of the tied fastest.
+        tied = [size for size, seconds in reached.items() if seconds == reached[fastest]]
+        match = re.search(r"optimal \(fastest to \d+% test accuracy\): batch (\d+)", text)
+        assert match and int(match.group(1)) in tied, (match and match.group(0), reached)
+    else:
+        assert "no batch size reached" in text
+    assert re.search(r"throughput knee \(within 5 % of peak samples/s\): batch \d+", text)
+
+
+def test_live_benchmark_says_which_device_it_ran_on(page):
+    text = _text(page)
+    import torch
+
+    if torch.cuda.is_available():
+        assert "torch.cuda.is_available() is True: the live benchmark runs on the CPU and on cuda" in text
+    else:
+        assert "torch.cuda.is_available() is False: no CUDA GPU is visible, so the live benchmark runs on the CPU only" in text
+
+
+def test_outputs_fit_the_page(page):
+    for block in page.select("div.cell_output pre"):
+        for line in block.get_text().splitlines():
+            assert len(line) <= 90, f"output line of {len(line)} characters: {line!r}"
 
 
 def test_dgx_spark_facts_cite_nvidia_and_no_test_data_leaks(page):

@@ -182,3 +182,47 @@ def test_lab5_documents_each_problem_and_has_a_printable_checklist(built_site):
     text = text_of(main)
     assert "Training diverged at" in text  # the NaN guard's message, shown on the page
     assert "PASS" in text and "FAIL" in text  # overfit-one-batch: the correct net passes, the planted bug fails
+
+
+def test_lab4_measures_stability_over_seeds_and_rates(built_site):
+    main = main_of(built_site, "lab-4-normalization")
+    text = text_of(main)
+    assert "noise 0." not in text, "the std/mean loss-noise metric must not come back"
+    # The spread over seeds, printed by scratchnn.noise.compare, with a verdict against the best.
+    assert re.search(r"setting\s+mean\s+std\s+min - max\s+vs best", text)
+    for name in ("none", "BatchNorm", "LayerNorm", "RMSNorm"):
+        assert re.search(rf"{name}\s+\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d-\d+\.\d\d\s+(\(best\)|different|within noise)", text), name
+    # RMSNorm against LayerNorm: a verdict from the seeds, never a bare "beat".
+    step4 = section(main, "Step 4")
+    verdicts = [v for v in glued_texts(step4) if v.startswith(("within noise", "a real difference"))]
+    assert verdicts, glued_texts(step4)
+    assert "largest rate that trains" in text
+    # No authored table with an empty header cell (Step 5 included).
+    for table in main.find_all("table"):
+        assert all(text_of(th).strip() for th in table.select("thead th")), text_of(table)[:200]
+
+
+def test_lab5_words_follow_the_numbers(built_site):
+    main = main_of(built_site, "lab-5-diagnostics")
+    text = text_of(main)
+    # diagnose's findings print on several lines, with 0-based fields marked as such ...
+    zero_based = re.search(r"best_val_epoch = (\d+) \(counts from 0\)", text)
+    assert zero_based, "the overfitting finding must mark best_val_epoch as counting from 0"
+    # ... and the prose's 1-based epoch is that one plus one.
+    one_based = re.search(r"lowest at epoch (\d+) \(counting from 1", text)
+    assert one_based and int(one_based.group(1)) == int(zero_based.group(1)) + 1
+    # The regularized run: the words about its validation loss follow its rise.
+    repair = re.search(r"The validation loss (no longer climbs|still climbs) ?: it ends (\d+\.\d)% above", text)
+    assert repair, "the regularized run's sentence is missing"
+    assert (repair.group(1) == "no longer climbs") == (float(repair.group(2)) <= 10.0)
+    # Exploding gradients are measured in the backward pass next to the vanishing case.
+    assert re.search(r"ReLU \+ He × [\d.]+ \(exploding\)\s+input layer / output layer: [\d.]+e\+0[1-9]", text)
+    assert re.search(r"sigmoid \+ Xavier \(vanishing\)\s+input layer / output layer: [\d.]+e-0[3-9]", text)
+
+
+@pytest.mark.parametrize("lab", ["lab-4-normalization", "lab-5-diagnostics"])
+def test_lab_outputs_fit_the_page(built_site, lab):
+    main = main_of(built_site, lab)
+    for block in main.select("div.cell_output pre"):
+        for line in block.get_text().splitlines():
+            assert len(line) <= 90, f"{lab}: output line of {len(line)} characters: {line!r}"

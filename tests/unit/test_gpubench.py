@@ -213,3 +213,43 @@ def test_tensor_ops_per_step_counts_the_kernels_of_a_training_step():
     assert ops.count("aten.mm.default") == 3  # backward: dW for both layers, dx for the second
     assert not any(op.startswith(("aten.t.", "aten.detach.", "aten.view.")) for op in ops)
     assert "aten._local_scalar_dense.default" in ops  # loss.item(): the one device-to-host sync
+
+
+def _series_of(results):
+    ok = {"status": "ok", "seconds_per_epoch": 1.0, "epochs_to_target": None, "final_test_accuracy": 0.9,
+          "peak_memory_bytes": 1}
+    return {"results": [{**ok, **r} for r in results]}
+
+
+def test_fastest_to_target_is_not_the_throughput_knee():
+    # Batch 512 has the most samples/s but never reaches the target; 128 gets there first.
+    series = _series_of([
+        {"batch_size": 64, "samples_per_s": 1000.0, "time_to_target_seconds": 9.0, "epochs_to_target": 3},
+        {"batch_size": 128, "samples_per_s": 1900.0, "time_to_target_seconds": 4.0, "epochs_to_target": 2},
+        {"batch_size": 256, "samples_per_s": 3000.0, "time_to_target_seconds": 5.0, "epochs_to_target": 4},
+        {"batch_size": 512, "samples_per_s": 3100.0, "time_to_target_seconds": None},
+        {"batch_size": 1024, "status": "oom"},
+    ])
+    assert gpubench.fastest_to_target(series) == 128
+    assert records.optimal_batch_size(series) == 256  # the throughput knee, a different question
+
+
+def test_fastest_to_target_is_none_when_no_batch_size_reached_the_target():
+    series = _series_of([{"batch_size": 64, "samples_per_s": 1000.0, "time_to_target_seconds": None}])
+    assert gpubench.fastest_to_target(series) is None
+    assert gpubench.fastest_to_target({"results": [{"batch_size": 64, "status": "oom"}]}) is None
+
+
+def test_throughput_figure_labels_a_narrow_range_of_samples_per_second():
+    """The GPU lab's throughput figure: a range inside one decade still gets labelled y ticks."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    series = {"results": [{"batch_size": b, "status": "ok", "samples_per_s": v}
+                          for b, v in [(64, 22_000.0), (128, 30_000.0), (256, 45_000.0)]]}
+    fig = records.plot_throughput([("cpu", series)])
+    FigureCanvasAgg(fig).draw()
+    ax = fig.axes[0]
+    low, high = ax.get_ylim()
+    shown = [label.get_text() for label, y in zip(ax.get_yticklabels(), ax.get_yticks())
+             if label.get_text() and low <= y <= high]
+    assert len(shown) >= 2, shown

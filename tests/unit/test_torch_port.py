@@ -118,3 +118,65 @@ def test_unsupported_layers_and_inputs_are_named():
         torch_port.to_torch(snn.Linear(3, 3))
     with pytest.raises(TypeError, match="float32 and float64 weights, got dtype float16"):
         torch_port.to_torch(snn.Sequential(snn.Linear(3, 3, init="zeros", dtype=np.float16)))
+
+
+def _good_port(model):
+    return torch_port.to_torch(model)
+
+
+def test_check_port_passes_a_correct_port_within_float64_rounding(capsys):
+    result = torch_port.check_port(_good_port, layer_sizes=(20, 8, 5), seed=2)
+    assert result.passed, result.report()
+    assert result.max_error <= torch_port.PORT_TOLERANCE
+    assert "check_port(_good_port):" in capsys.readouterr().out
+
+
+def test_check_port_loads_weights_into_a_learners_own_module():
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden = torch.nn.Linear(20, 8)
+            self.out = torch.nn.Linear(8, 5)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.hidden(x)))
+
+    assert torch_port.check_port(Net(), layer_sizes=(20, 8, 5), verbose=False).passed
+    wrong = torch_port.check_port(torch.nn.Sequential(torch.nn.Linear(20, 5)), layer_sizes=(20, 8, 5),
+                                  verbose=False)
+    assert not wrong.passed and "(20, 8, True)" in wrong.items[0].hint
+
+
+def _untransposed_port(model):
+    twin = torch_port.to_torch(model)
+    with torch.no_grad():
+        for layer, linear in zip([m for m in model if isinstance(m, snn.Linear)],
+                                 [t for t in twin if isinstance(t, torch.nn.Linear)]):
+            linear.weight.copy_(torch.from_numpy(layer.weight.data.reshape(linear.weight.shape)))
+    return twin
+
+
+def _float32_port(model):
+    return torch_port.to_torch(model).float()
+
+
+def _shared_memory_port(model):
+    twin = torch_port.to_torch(model)
+    for layer, linear in zip([m for m in model if isinstance(m, snn.Linear)],
+                             [t for t in twin if isinstance(t, torch.nn.Linear)]):
+        linear.weight = torch.nn.Parameter(torch.from_numpy(layer.weight.data).T)
+        linear.bias = torch.nn.Parameter(torch.from_numpy(layer.bias.data))
+    return twin
+
+
+@pytest.mark.parametrize("port, failing, hint", [
+    (_untransposed_port, "the torch weights are the scratchnn weights", "copy layer.weight.data.T"),
+    (_float32_port, "weights in float64", "dtype=torch.float64"),
+    (_shared_memory_port, "the port copied the weights", "share memory"),
+    (lambda model: "not a module", "port(model) returns a torch.nn.Module", "got str"),
+])
+def test_check_port_names_the_usual_mistakes(port, failing, hint):
+    result = torch_port.check_port(port, layer_sizes=(20, 8, 5), verbose=False)
+    assert not result.passed
+    failed = [item for item in result.failures if item.name.startswith(failing)]
+    assert failed and hint in failed[0].hint, result.report()

@@ -43,6 +43,7 @@ __all__ = [
     "capture_environment",
     "is_out_of_memory",
     "tensor_ops_per_step",
+    "fastest_to_target",
     "run_benchmark",
     "add_cli",
 ]
@@ -449,6 +450,20 @@ def _series(data, device, precision, config, log):
         "peak_memory_kind": "cuda_max_memory_allocated" if device == "cuda" else "process_peak_rss",
         "results": results,
     }
+
+
+def fastest_to_target(series):
+    """The batch size that reached the target test accuracy in the least time, or None if none did.
+
+    This is the optimal batch size for training: what you wait for is an accurate model, not samples
+    per second. The batch with the most throughput can still lose (it takes fewer optimizer steps per
+    epoch, so it may need more epochs, or never reach the target in the budget). Throughput alone is
+    ``records.optimal_batch_size`` (the knee of the samples/s curve), reported separately.
+    """
+    reached = [r for r in records.ok_results(series) if r["time_to_target_seconds"] is not None]
+    if not reached:
+        return None
+    return min(reached, key=lambda r: (r["time_to_target_seconds"], r["batch_size"]))["batch_size"]
 
 
 def run_benchmark(data, devices, config=BenchConfig(), *, bf16=False, log=None):

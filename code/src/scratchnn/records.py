@@ -484,17 +484,20 @@ def _figure():
 
 def _finish(ax, batch_sizes):
     """Batch sizes as plain tick labels on a log axis; the legend below the plot, clear of the lines."""
-    from matplotlib.ticker import FuncFormatter, NullLocator
+    from matplotlib.ticker import LogLocator, NullFormatter, NullLocator
 
     sizes = sorted(set(batch_sizes))
     ax.set_xscale("log")
     ax.set_xticks(sizes, [str(size) for size in sizes])
     ax.xaxis.set_minor_locator(NullLocator())
     if ax.get_yscale() == "log":
-        # Plain numbers at 1, 2 and 5 times each power of ten: readable when the range spans one decade.
+        # Plain numbers at 1, 2 and 5 times each power of ten; at every multiple when the data span
+        # less than a decade, or a narrow range (say 22,000 to 45,000) would show no label at all.
+        low, high = ax.get_ylim()
+        subs = (1.0, 2.0, 5.0) if high / low >= 10 else tuple(float(k) for k in range(1, 10))
+        ax.yaxis.set_major_locator(LogLocator(subs=subs))
         ax.yaxis.set_major_formatter("{x:,.0f}")
-        ax.yaxis.set_minor_formatter(FuncFormatter(
-            lambda y, _: f"{y:,.0f}" if f"{y:.0e}"[0] in "25" else ""))
+        ax.yaxis.set_minor_formatter(NullFormatter())
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small", frameon=False)
 
 

@@ -10,6 +10,7 @@ each other, so a port copies ``W.T`` one way and ``W.T`` back.
 same weights (same architecture, same initialisation); ``from_torch(torch_model)`` goes back;
 ``copy_weights_to_torch`` / ``copy_weights_from_torch`` update an existing pair in place.
 ``scratchnn_sgd_step`` and ``torch_sgd_step`` are one training step written line for line alike.
+``check_port`` is the self-check for a learner's own port (Lab 1.5.6).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import activations, layers, regularization
+from . import activations, layers, losses, optim, regularization
+from .checks import CheckItem, CheckResult, _error
 from .module import Sequential
 
 __all__ = [
@@ -30,7 +32,14 @@ __all__ = [
     "scratchnn_sgd_step",
     "torch_sgd_step",
     "torch_dtype",
+    "check_port",
+    "PORT_TOLERANCE",
 ]
+
+#: Largest accepted relative gap (``max|torch - scratchnn| / max|scratchnn|``) between a port and
+#: scratchnn in float64. Rounding alone gives about 1e-16 to 1e-14 here (two libraries summing the
+#: same products in another order); a wrong transpose, bias or activation gives 1e-2 or more.
+PORT_TOLERANCE = 1e-10
 
 _TORCH_DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
 
@@ -64,7 +73,8 @@ def scratchnn_sgd_step(model, loss_fn, optimizer, x, y):
     optimizer.zero_grad()
     logits = model(x)
     loss = loss_fn(logits, y)
-    model.backward(loss_fn.backward())  # backward by hand: each layer applies its chain rule
+    # Backward by hand: each layer applies its own chain rule.
+    model.backward(loss_fn.backward())
     optimizer.step()
     return loss
 
@@ -74,16 +84,18 @@ def torch_sgd_step(model, loss_fn, optimizer, x, y):
     optimizer.zero_grad()
     logits = model(x)
     loss = loss_fn(logits, y)
-    loss.backward()  # autograd replays the recorded graph backwards
+    # Autograd replays the recorded graph backwards.
+    loss.backward()
     optimizer.step()
     return loss.item()
 
 
 def _linear_to_torch(layer):
-    """A ``torch.nn.Linear`` holding the transpose of ``layer``'s ``(in, out)`` weight."""
-    twin = torch.nn.Linear(layer.in_features, layer.out_features, bias=layer.bias is not None,
+    """A ``torch.nn.Linear`` holding the transpose of ``layer``'s (in, out) weight."""
+    twin = torch.nn.Linear(layer.in_features, layer.out_features,
+                           bias=layer.bias is not None,
                            dtype=torch_dtype(layer.weight.data.dtype))
-    with torch.no_grad():
+    with torch.no_grad():  # copy_ copies: the twin never shares the NumPy arrays
         twin.weight.copy_(torch.from_numpy(layer.weight.data.T.copy()))
         if layer.bias is not None:
             twin.bias.copy_(torch.from_numpy(layer.bias.data))
@@ -124,9 +136,13 @@ def _supported(kind):
 
 
 def to_torch(model):
-    """The ``torch.nn.Sequential`` twin of a scratchnn ``Sequential``: same layers, same weights, same mode."""
+    """The ``torch.nn.Sequential`` twin of a scratchnn ``Sequential``.
+
+    Same layers, same weights (copied), same training/evaluation mode.
+    """
     if not isinstance(model, Sequential):
-        raise TypeError(f"to_torch expected a scratchnn Sequential, got {type(model).__name__}")
+        raise TypeError("to_torch expected a scratchnn Sequential, "
+                        f"got {type(model).__name__}")
     twins = []
     for index, module in enumerate(model):
         if isinstance(module, layers.Linear):
@@ -137,7 +153,8 @@ def to_torch(model):
                 twins.append(convert(module))
                 break
         else:
-            raise TypeError(f"to_torch cannot port layer {index} ({type(module).__name__}); "
+            raise TypeError(f"to_torch cannot port layer {index} "
+                            f"({type(module).__name__}); "
                             f"supported: {_supported('scratchnn')}")
     return torch.nn.Sequential(*twins).train(model.training)
 
@@ -164,7 +181,9 @@ def from_torch(torch_model):
 def _linear_pairs(model, torch_model):
     """The matching ``(scratchnn Linear, torch Linear)`` pairs, after checking both nets have one shape."""
     ours = [m for m in model if isinstance(m, layers.Linear)]
-    theirs = [t for t in torch_model if isinstance(t, torch.nn.Linear)]
+    # modules() walks any torch module (a Sequential or the learner's own nn.Module) in the order
+    # its layers were assigned, which is the order of the forward pass for an MLP.
+    theirs = [t for t in torch_model.modules() if isinstance(t, torch.nn.Linear)]
     shapes = [(m.in_features, m.out_features, m.bias is not None) for m in ours]
     their_shapes = [(t.in_features, t.out_features, t.bias is not None) for t in theirs]
     if shapes != their_shapes:
@@ -190,3 +209,118 @@ def copy_weights_from_torch(torch_model, model):
         if layer.bias is not None:
             layer.bias.data[...] = twin.bias.detach().cpu().numpy()
     return model
+
+
+def _weights_as_scratchnn(model, torch_model):
+    """``{name: array}`` of ``torch_model``'s Linear weights in scratchnn's layout and naming."""
+    state = {}
+    for index, (layer, twin) in enumerate(_linear_pairs(model, torch_model)):
+        state[f"linear{index}.weight"] = twin.weight.detach().cpu().numpy().T
+        if twin.bias is not None:
+            state[f"linear{index}.bias"] = twin.bias.detach().cpu().numpy()
+    return state
+
+
+def _weights_of(model):
+    """``{name: array copy}`` of a scratchnn model's Linear weights, named like ``_weights_as_scratchnn``."""
+    state = {}
+    for index, layer in enumerate(m for m in model if isinstance(m, layers.Linear)):
+        state[f"linear{index}.weight"] = layer.weight.data.copy()
+        if layer.bias is not None:
+            state[f"linear{index}.bias"] = layer.bias.data.copy()
+    return state
+
+
+def _largest_gap(got, expected):
+    return max(_error(got[name], value) for name, value in expected.items())
+
+
+def check_port(port, *, layer_sizes=(784, 256, 128, 10), seed=0, lr=0.1, verbose=True):
+    """Self-check for your PyTorch port of the labs' MLP, in float64 against scratchnn.
+
+    ``port`` is either
+
+    * a function ``port(model) -> torch.nn.Module`` that builds the torch twin of a scratchnn
+      ``Sequential`` *with its weights* (the exercise of Lab 1.5.6), or
+    * a ``torch.nn.Module`` you built with the same layers; the check loads the scratchnn weights
+      into it (transposed, with ``copy_weights_to_torch``) and converts it to float64.
+
+    On a random batch the check compares the logits, the loss, and every weight after one SGD step
+    (``lr``) taken by ``torch.optim.SGD`` on your model and by ``scratchnn.optim.SGD`` on the
+    original. "Error" is ``max|torch - scratchnn| / max|scratchnn|``; it passes at or below
+    ``PORT_TOLERANCE`` (float64 rounding gives about 1e-15). Prints a report unless ``verbose`` is
+    False and returns a ``scratchnn.checks.CheckResult``.
+    """
+    component = getattr(port, "__name__", type(port).__name__)
+    result = CheckResult(f"check_port({component})")
+    model = mlp(layer_sizes, seed=seed, dtype=np.float64)
+    reference = mlp(layer_sizes, seed=seed, dtype=np.float64)  # stepped by scratchnn; `model` stays put
+    before = _weights_of(model)
+    rng = np.random.default_rng(seed + 1)
+    x = rng.random((32, layer_sizes[0]))
+    y = rng.integers(0, layer_sizes[-1], size=32)
+
+    def finish():
+        if verbose:
+            print(result.report())
+        return result
+
+    if isinstance(port, torch.nn.Module):
+        twin = port.double()
+        try:
+            copy_weights_to_torch(model, twin)
+        except ValueError as error:
+            result.items.append(CheckItem("same Linear layers as scratchnn", False, hint=str(error)))
+            return finish()
+        result.items.append(CheckItem("same Linear layers as scratchnn; scratchnn weights loaded", True))
+    else:
+        twin = port(model)
+        if not isinstance(twin, torch.nn.Module):
+            result.items.append(CheckItem("port(model) returns a torch.nn.Module", False,
+                                          hint=f"got {type(twin).__name__}; return a torch.nn.Sequential"))
+            return finish()
+        try:
+            _linear_pairs(model, twin)
+        except ValueError as error:
+            result.items.append(CheckItem("same Linear layers as scratchnn", False, hint=str(error)))
+            return finish()
+        result.items.append(CheckItem("port(model) returns a torch.nn.Module with the same Linear layers", True))
+        dtypes = {p.dtype for p in twin.parameters()}
+        result.items.append(CheckItem(
+            "weights in float64", dtypes == {torch.float64},
+            hint="" if dtypes == {torch.float64} else
+            f"got {sorted(map(str, dtypes))}: create torch.nn.Linear(..., dtype=torch.float64) "
+            "(torch_dtype(layer.weight.data.dtype)) so float32 rounding cannot hide a mistake"))
+        twin = twin.double()  # go on in float64 either way, so the later checks still say something
+        gap = _largest_gap(_weights_as_scratchnn(model, twin), before)
+        hint = ("torch.nn.Linear stores W as (out, in): copy layer.weight.data.T, and copy the bias too"
+                if gap > 1e-6 else "the weights went through float32 on the way (see above)")
+        result.items.append(CheckItem("the torch weights are the scratchnn weights", gap <= PORT_TOLERANCE, gap,
+                                      hint="" if gap <= PORT_TOLERANCE else hint))
+
+    logits = model(x)
+    torch_logits = twin(torch.from_numpy(x))
+    gap = _error(torch_logits.detach().numpy(), logits)
+    result.items.append(CheckItem(
+        "same logits on a batch of 32", gap <= PORT_TOLERANCE, gap,
+        hint="" if gap <= PORT_TOLERANCE else
+        "the forward pass differs: check the activation between the Linear layers (and none after the last)"))
+
+    loss = scratchnn_sgd_step(reference, losses.CrossEntropyLoss(), optim.SGD(reference.parameters(), lr=lr), x, y)
+    torch_loss = torch_sgd_step(twin, torch.nn.CrossEntropyLoss(), torch.optim.SGD(twin.parameters(), lr=lr),
+                                torch.from_numpy(x), torch.from_numpy(y))
+    gap = abs(torch_loss - loss) / abs(loss)
+    result.items.append(CheckItem("same cross-entropy loss", gap <= PORT_TOLERANCE, gap))
+
+    gap = _largest_gap(_weights_as_scratchnn(model, twin), _weights_of(reference))
+    result.items.append(CheckItem(
+        f"one SGD step (lr {lr}) moves every weight to the same place", gap <= PORT_TOLERANCE, gap,
+        hint="" if gap <= PORT_TOLERANCE else
+        "the gradients differ: every weight must be a torch.nn.Parameter of a registered layer"))
+
+    moved = _largest_gap(_weights_of(model), before)
+    result.items.append(CheckItem(
+        "the port copied the weights (the torch step left the scratchnn model unchanged)", moved == 0.0,
+        hint="" if moved == 0.0 else
+        "the torch weights share memory with the NumPy arrays: copy them (.copy() or tensor.copy_)"))
+    return finish()

@@ -35,10 +35,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .gradcheck import numerical_gradient
+from .gradcheck import FINITE_DIFFERENCE_TOLERANCE, numerical_gradient
 
 __all__ = [
     "TOLERANCE",
+    "FINITE_DIFFERENCE_TOLERANCE",
     "CheckItem",
     "CheckResult",
     "check_activation",
@@ -55,9 +56,6 @@ __all__ = [
 
 #: Largest accepted error (relative to the largest reference value) in float64.
 TOLERANCE = 1e-6
-#: Largest accepted gap between a backward and finite differences of the same forward: central
-#: differences in float64 with h = 1e-6 are good to about 1e-8 on these small inputs.
-FINITE_DIFFERENCE_TOLERANCE = 1e-5
 # A learner's class whose backward is right but that computes in float32 lands near 1e-7..1e-6;
 # anything clearly above this is a real mistake rather than rounding.
 _FLOAT32_HINT_THRESHOLD = 1e-4

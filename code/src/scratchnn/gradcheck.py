@@ -10,6 +10,11 @@ import copy
 
 import numpy as np
 
+#: The book's one pass mark for a gradient check: the largest relative error between a backward
+#: and central differences of the same forward, in float64 with ``eps = 1e-6``. A correct backward
+#: lands near 1e-8 or below (1e-7..1e-6 if it computes in float32); a bug gives 1e-2 or more.
+FINITE_DIFFERENCE_TOLERANCE = 1e-5
+
 
 def rel_error(a, b):
     """Max elementwise relative error ``|a - b| / max(|a| + |b|, 1e-8)`` (the CS231n measure)."""
@@ -48,8 +53,8 @@ def check_module(module, x, *, eps=1e-6, seed=0):
     Works on a float64 copy (the module itself is untouched), so float32 modules can be checked.
     Every forward starts from a fresh copy of that module, so modules with random or running
     state (Dropout's generator, BatchNorm's running statistics) see the same state each time.
-    Returns ``{"input": err, "<parameter name>": err, ...}``: below about 1e-7 is right; a bug
-    gives 1e-2 or more. One false alarm: a gradient that is exactly 0 (a bias just before
+    Returns ``{"input": err, "<parameter name>": err, ...}``: below ``FINITE_DIFFERENCE_TOLERANCE``
+    is right; a bug gives 1e-2 or more. One false alarm: a gradient that is exactly 0 (a bias just before
     BatchNorm, which subtracts it again) turns finite-difference noise into a large *relative*
     error; there the absolute differences (around 1e-10) tell the truth.
     """

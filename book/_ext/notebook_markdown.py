@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 GLUE_PREFIX = "application/papermill.record/"
 
 # A fence that opens a directive: ```{name} argument   or   :::{name} argument
@@ -246,8 +248,6 @@ def _closes(line: str, fence: str) -> bool:
 def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     options: dict[str, str] = {}
     if lines and lines[0].strip() == "---":  # a YAML block of options
-        import yaml
-
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is not None:
             loaded = yaml.safe_load("\n".join(lines[1:end])) or {}
@@ -256,7 +256,10 @@ def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
     else:
         while lines and OPTION.match(lines[0]):
             match = OPTION.match(lines[0])
-            options[match["key"]] = (match["value"] or "").strip()
+            value = (match["value"] or "").strip()
+            if value[:1] in ("'", '"'):  # MyST reads option values as YAML: quotes are not part of it
+                value = str(yaml.safe_load(value))
+            options[match["key"]] = value
             lines = lines[1:]
     while lines and not lines[0].strip():
         lines = lines[1:]
@@ -393,7 +396,7 @@ def convert(markdown: str, context: PageContext) -> str:
                 Directive(directive["name"], directive["arg"], options, "\n".join(body)), context
             )
             if rendered.strip():
-                out.append(rendered)
+                out.extend([rendered, ""])  # a block of its own, whatever follows it
             i = end + 1
             continue
         if code:  # a plain fenced code block: copied verbatim

@@ -55,6 +55,9 @@ class TinyBook:
             env={
                 "TINYBOOK_EXEC_LOG": str(self.exec_log),
                 "PYTHONPATH": str(self.root / "tinypkg" / "src"),
+                # the tiny book names its _config.yml repository even when the suite runs in GitHub
+                # Actions (book/_ext/repository_address.py would take the workflow's)
+                "GITHUB_ACTIONS": "",
             },
             timeout=600,
         )

@@ -34,7 +34,7 @@ LAB_STAMP := $(VENV)/.installed-lab-$(LAB_HASH)
 NPM_STAMP := node_modules/.installed-$(NPM_HASH)
 PIP := $(VPY) -m pip --disable-pip-version-check
 
-.PHONY: help book test test-fast chapter setup data browser node serve lab clean distclean
+.PHONY: help book test test-fast chapter format-chapters setup data browser node serve lab clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test-fast:  setup  ## unit tests only (seconds)
 chapter: setup data  ## execute one chapter as the build does: make chapter CHAPTER=book/labs/lab-1-numpy-mlp.md
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<path>.md" >&2; exit 2; }
 	$(VPY) book/_ext/run_chapter.py "$(CHAPTER)"
+
+format-chapters: setup  ## rewrite the chapters as JupyterLab saves them (so opening and saving one changes nothing)
+	$(VENV)/bin/jupytext --quiet --to md:myst $$(grep -l '^jupytext:' $$(git ls-files 'book/*.md' 'book/**/*.md'))
 
 setup: $(INSTALL_STAMP)  ## create .venv and install the pinned requirements and code/ (skipped when up to date)
 

@@ -56,7 +56,7 @@ chapter: setup data  ## execute one chapter as the build does: make chapter CHAP
 	$(VPY) book/_ext/run_chapter.py "$(CHAPTER)"
 
 format-chapters: setup  ## rewrite the chapters as JupyterLab saves them (so opening and saving one changes nothing)
-	$(VENV)/bin/jupytext --quiet --to md:myst $$(grep -l '^jupytext:' $$(git ls-files 'book/*.md' 'book/**/*.md'))
+	$(VENV)/bin/jupytext --quiet --to md:myst $$(grep -l '^jupytext:' $$(git ls-files 'book/*.md'))
 
 setup: $(INSTALL_STAMP)  ## create .venv and install the pinned requirements and code/ (skipped when up to date)
 

@@ -95,10 +95,13 @@ def tiny_book(tmp_path: Path, repo_root: Path, book_builder) -> TinyBook:
 # A learner's kernel has the package and its runtime dependencies, never the build's tools. The
 # "plain" environment is a virtual environment that sees only those: the distributions that
 # ipykernel, pip, setuptools and the package (with every extra) need, linked from this test venv (no
-# download, so the test runs offline; about a second), and no myst-nb or jupyter-book. Each Colab run
-# gets its own venv layered on it (a .pth file), so what the setup cell installs stays in that run.
+# download, so the test runs offline; seconds), and no myst-nb or jupyter-book. The package is
+# installed into a venv layered on it (a .pth file). Each Colab run gets its own venv with only the
+# distributions its setup cell's extras name, so the cell must install the package and pick the
+# right extras.
 
 KERNEL_NAME = "learner"
+KERNEL_TOOLS = ("ipykernel", "pip", "setuptools")  # a kernel, and what installs the package
 LOADED_DISTRIBUTIONS = """\
 import importlib.metadata as _metadata, json as _json, sys as _sys
 _tops = {_name.split(".")[0] for _name in list(_sys.modules)}
@@ -205,20 +208,14 @@ class LearnerEnvironment:
     environ: dict[str, str]
     build_seconds: float
 
-    def fresh_venv(self, path: Path) -> Path:
-        """A venv with the plain environment's packages but not the package (a Colab runtime)."""
-        return new_venv(path, layered_on=self.base)
-
-    def allowed_distributions(self, extras: list[str]) -> set[str]:
-        """What a kernel may load after ``pip install <package>[extras]``: those, the package, the
-        kernel, and pip and setuptools (every Python has them; setuptools' .pth hook always loads)."""
-        from packaging.utils import canonicalize_name
-
+    def colab_venv(self, path: Path, extras: list[str]) -> Path:
+        """A venv that holds only the kernel and what ``pip install <package>[extras]`` needs, but not
+        the package: what the Colab setup cell installs must be enough, and an import of anything
+        else fails (an optional import is skipped, as on a machine without it)."""
+        venv = new_venv(path)
         pyproject = self.package_dir / "pyproject.toml"
-        name = tomllib.loads(pyproject.read_text())["project"]["name"]
-        return requirement_closure(["ipykernel", "pip", "setuptools", *package_requirements(pyproject, extras)]) | {
-            canonicalize_name(name)
-        }
+        link_distributions(requirement_closure([*KERNEL_TOOLS, *package_requirements(pyproject, extras)]), _site_packages(venv))
+        return venv
 
     def kernel_env(self, home: Path, *, colab: bool, clone_url: str | None = None) -> dict[str, str]:
         env = {**self.environ, "HOME": str(home)}
@@ -298,7 +295,7 @@ def build_learner_environment(
     root: Path, *, checkout: Path, package_dir: Path, branch: str, data_dir: str | None
 ) -> LearnerEnvironment:
     started = time.perf_counter()
-    needed = requirement_closure(["ipykernel", "pip", "setuptools", *package_requirements(package_dir / "pyproject.toml")])
+    needed = requirement_closure([*KERNEL_TOOLS, *package_requirements(package_dir / "pyproject.toml")])
     forbidden = needed & {"myst-nb", "jupyter-book", "myst-parser", "sphinx", "jupytext"}
     assert not forbidden, f"the learner environment would contain build tools: {forbidden}"
     base = new_venv(root / "base")

@@ -12,9 +12,10 @@ On Colab (and only there: outside Colab the cell does nothing) the cell
    ``requirements.txt``) resolve as they do when the book is built.
 
 :func:`required_extras` is the static part: the imports of the chapter's code cells, followed through
-the package's own modules (lazy imports inside functions included), mapped to the extras whose
-requirements provide them. tests/book/test_launch_paths.py checks the result at run time: every
-distribution a notebook actually loaded is one the installed extras (or the kernel) provide.
+the package's own modules (a definition's imports inside functions count when the chapter uses that
+definition), mapped to the extras whose requirements provide them. tests/book/test_launch_paths.py
+checks the result at run time: it runs each Colab notebook in a venv that holds only the kernel and
+the distributions those extras require, so a missing extra fails the import.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from __future__ import annotations
 import ast
 import json
 import sys
+import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover -- the book pins Python 3.11
-    import tomli as tomllib
+from packaging.requirements import Requirement
 
 SETUP_CELL_TAG = "colab-setup"
 
@@ -89,7 +89,7 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
 
 
 def _imports(nodes, package: str) -> list[tuple[str, str | None]]:
-    """``(module, name or None)`` for each import statement among ``nodes`` (not descending into defs)."""
+    """``(module, name or None)`` for each import statement among ``nodes``."""
     found = []
     for node in nodes:
         if isinstance(node, ast.Import):
@@ -227,10 +227,6 @@ def third_party_imports(code_sources: list[str], src: Path, package: str) -> set
 
 def _modules_of(requirement_names: list[str]) -> set[str]:
     """Import names of the installed distributions ``requirement_names`` and their dependencies."""
-    from importlib.metadata import PackageNotFoundError, distribution
-
-    from packaging.requirements import Requirement
-
     modules: set[str] = set()
     seen: set[str] = set()
     pending = list(requirement_names)
@@ -257,8 +253,6 @@ def _modules_of(requirement_names: list[str]) -> set[str]:
 
 def _own_modules(requirement_names: list[str]) -> set[str]:
     """Import names of the installed distributions ``requirement_names`` themselves."""
-    from importlib.metadata import PackageNotFoundError, distribution
-
     modules = {name.replace("-", "_").lower() for name in requirement_names}
     for name in requirement_names:
         try:
@@ -276,8 +270,6 @@ def _own_modules(requirement_names: list[str]) -> set[str]:
 @lru_cache(maxsize=None)
 def _extras(pyproject: Path) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     """``extra -> (import names of its own requirements, of those and everything they pull in)``."""
-    from packaging.requirements import Requirement
-
     extras = tomllib.loads(pyproject.read_text())["project"].get("optional-dependencies", {})
     result = {}
     for extra, requirements in extras.items():
@@ -289,8 +281,6 @@ def _extras(pyproject: Path) -> dict[str, tuple[frozenset[str], frozenset[str]]]
 @lru_cache(maxsize=None)
 def _base_modules(pyproject: Path) -> frozenset[str]:
     """Import names the package's own (non-extra) dependencies provide: numpy needs no extra."""
-    from packaging.requirements import Requirement
-
     requirements = tomllib.loads(pyproject.read_text())["project"].get("dependencies", [])
     return frozenset(_modules_of([Requirement(r).name for r in requirements]))
 

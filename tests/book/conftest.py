@@ -267,10 +267,8 @@ class LearnerEnvironment:
             error = f"{type(raised).__name__}: {raised}"
         seconds = time.perf_counter() - started
         probe = notebook.cells.pop()
-        loaded = []
-        for output in probe.get("outputs", []):
-            if output.get("name") == "stdout":
-                loaded = json.loads(output["text"])
+        printed = "".join(out.get("text", "") for out in probe.get("outputs", []) if out.get("name") == "stdout")
+        loaded = json.loads(printed) if printed.strip() else []  # empty when an earlier cell failed
         return LearnerRun(notebook, error, loaded, seconds)
 
 

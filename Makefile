@@ -16,9 +16,11 @@ JUPYTER_BOOK := $(VENV)/bin/jupyter-book
 # The tests read the same variable (tests/conftest.py).
 export BOOK_BUILD_DIR ?= $(CURDIR)
 SITE := $(BOOK_BUILD_DIR)/_build/html
-# Optional: an index for torch alone, e.g. https://download.pytorch.org/whl/cpu (CI uses it to get the
-# small CPU wheel). Empty: torch comes from the same index as everything else.
-TORCH_INDEX_URL ?=
+# torch comes from this index when it answers (probed for 5 s): PyTorch's CPU-only wheels. PyPI's
+# Linux torch pulls about 17 CUDA packages (gigabytes) that the book never uses. When the index is
+# unreachable (a machine that sees only a package mirror, which then must serve the CPU build),
+# torch comes from the same index as everything else. Empty: never ask it.
+TORCH_INDEX_URL ?= https://download.pytorch.org/whl/cpu
 PORT ?= 8000
 LAB_ARGS ?=
 
@@ -32,7 +34,7 @@ LAB_STAMP := $(VENV)/.installed-lab-$(LAB_HASH)
 NPM_STAMP := node_modules/.installed-$(NPM_HASH)
 PIP := $(VPY) -m pip --disable-pip-version-check
 
-.PHONY: help book test test-fast chapter setup data browser node serve lab clean distclean
+.PHONY: help book test test-fast chapter format-chapters setup data browser node serve lab clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,9 +51,12 @@ test: setup data browser node  ## set up, then run the whole suite (unit, book b
 test-fast:  setup  ## unit tests only (seconds)
 	$(VPY) -m pytest tests/unit
 
-chapter: setup  ## execute one chapter alone (fast feedback): make chapter CHAPTER=book/labs/lab-1-numpy-mlp.md
+chapter: setup data  ## execute one chapter as the build does: make chapter CHAPTER=book/labs/lab-1-numpy-mlp.md
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<path>.md" >&2; exit 2; }
 	$(VPY) book/_ext/run_chapter.py "$(CHAPTER)"
+
+format-chapters: setup  ## rewrite the chapters as JupyterLab saves them (so opening and saving one changes nothing)
+	$(VENV)/bin/jupytext --quiet --to md:myst $$(grep -l '^jupytext:' $$(git ls-files 'book/*.md'))
 
 setup: $(INSTALL_STAMP)  ## create .venv and install the pinned requirements and code/ (skipped when up to date)
 
@@ -61,8 +66,18 @@ $(VPY):
 	$(PYTHON) -m venv $(VENV)
 
 $(INSTALL_STAMP): | $(VPY)
-	@if [ -n "$(TORCH_INDEX_URL)" ]; then \
-		$(PIP) install "$$(grep -E '^torch==' requirements.txt)" --index-url "$(TORCH_INDEX_URL)"; fi
+	@torch="$$(grep -E '^torch==' requirements.txt)"; \
+	if $(VPY) -c 'import sys, importlib.metadata as m; sys.exit(m.version("torch").split("+")[0] != sys.argv[1])' \
+		"$${torch#torch==}" 2>/dev/null; then \
+		echo "$$torch is installed"; \
+	elif [ -n "$(TORCH_INDEX_URL)" ] && $(VPY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)' \
+		"$(TORCH_INDEX_URL)/torch/" 2>/dev/null; then \
+		echo "$$torch: the CPU-only build from $(TORCH_INDEX_URL)"; \
+		$(PIP) install "$$torch" --index-url "$(TORCH_INDEX_URL)"; \
+	else \
+		echo "note: $(if $(TORCH_INDEX_URL),$(TORCH_INDEX_URL) does not answer,TORCH_INDEX_URL is empty);" \
+		     "$$torch comes from the default index (on Linux that is the CUDA build unless the index is a CPU mirror)" >&2; \
+	fi
 	$(PIP) install -r requirements.txt
 	$(PIP) install --no-deps -e ./code
 	rm -f $(VENV)/.installed-[0-9a-f]*

@@ -64,3 +64,40 @@ def test_book_builds_strictly_into_the_build_dir(project):
     assert "python -m scratchnn data" in commands
     assert f'jupyter-book build . -W -n --keep-going --path-output "{project}"' in commands
     assert f"Book built: {project}/_build/html/index.html" in commands
+
+
+def run_setup(project: Path, python: Path, **variables: str) -> subprocess.CompletedProcess:
+    """``make setup`` with pip replaced by ``echo``: what it would install, and its notes."""
+    wrapper = project / ".venv" / "bin" / "python"  # a script, so that `python` keeps its own venv
+    wrapper.write_text(f'#!/bin/sh\nexec "{python}" "$@"\n')
+    wrapper.chmod(0o755)
+    env = {name: value for name, value in os.environ.items() if name not in OVERRIDES}
+    overrides = [f"{name}={value}" for name, value in {"PIP": "echo pip", **variables}.items()]
+    return subprocess.run(
+        ["make", "setup", *overrides], cwd=project, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
+def test_setup_takes_cpu_torch_from_pytorchs_index_or_falls_back_fast(project, tmp_path):
+    bare = tmp_path / "bare"  # a Python without torch
+    subprocess.run([shutil.which("python3") or "python3", "-m", "venv", "--without-pip", str(bare)], check=True)
+    # an index that does not answer (nothing listens on port 9): a note, then the default index
+    result = run_setup(project, bare / "bin" / "python", TORCH_INDEX_URL="http://127.0.0.1:9/whl/cpu")
+    assert result.returncode == 0, result.stderr
+    assert "note: http://127.0.0.1:9/whl/cpu does not answer" in result.stderr
+    assert "--index-url" not in result.stdout and "pip install -r requirements.txt" in result.stdout
+    assert "https://download.pytorch.org/whl/cpu" in (project / "Makefile").read_text()  # the default
+
+    install_stamp(project).unlink()
+    result = run_setup(project, bare / "bin" / "python", TORCH_INDEX_URL="")
+    assert "TORCH_INDEX_URL is empty" in result.stderr
+
+
+def test_setup_keeps_an_installed_torch(project):
+    """The venv running the tests has torch==<the pin> (a CPU build here): nothing to fetch."""
+    import sys
+
+    result = run_setup(project, Path(sys.executable), TORCH_INDEX_URL="http://127.0.0.1:9/whl/cpu")
+    assert result.returncode == 0, result.stderr
+    assert "torch==2.13.0 is installed" in result.stdout and "does not answer" not in result.stderr

@@ -1,18 +1,24 @@
 """Notebooks with outputs for every chapter: the page's .ipynb download and a Colab-ready copy.
 
+Both read like the page (book/_ext/notebook_markdown.py): ``remove-cell`` cells (build plumbing)
+are dropped, the prose's glue roles carry the computed values, ``{literalinclude}`` the included
+code, admonitions, exercises and solutions are plain markdown, cross-references link to the
+published site, and a figure's caption (``mystnb.figure.caption``) is a markdown cell under it.
+
 1. Downloads. sphinx-book-theme offers ``_sources/<page>.ipynb`` (copied from myst-nb's
    ``<build>/jupyter_execute/<page>.ipynb``) as the page's notebook download. myst-nb 1.4.0 writes
    that file with outputs only when the chapter actually executed in this build; when the outputs
    came from the execution cache it writes the notebook *without* them (it saves its input
-   notebook, not the merged one). On ``build-finished`` we merge the cached outputs back into both
-   files, so the download always carries the outputs shown on the page.
+   notebook, not the merged one). On ``build-finished`` we merge the cached outputs back, then
+   write the readable notebook as the download.
 
 2. Colab. Colab opens notebooks from a GitHub path and needs ``.ipynb``; the chapters are MyST
    markdown, and generated ``.ipynb`` must not be committed next to them (Sphinx would see two
-   documents with one name). So each executed notebook is also written to
-   ``<html>/_notebooks/<page>.ipynb`` with one extra first cell that, only when running on Colab,
-   pip-installs the book's package from the repository; and the theme's Colab button (which would
-   link ``<page>.md`` on the source branch, a file Colab cannot open) is re-pointed at
+   documents with one name). So each readable notebook is also written to
+   ``<html>/_notebooks/<page>.ipynb`` with one extra first cell (book/_ext/colab_setup.py) that, only
+   on Colab, clones the repository, installs the package with the extras the chapter imports and
+   moves into the chapter's folder; and the theme's Colab button (which would link ``<page>.md`` on
+   the source branch, a file Colab cannot open) is re-pointed at
    ``<colab_url>/github/<org>/<repo>/blob/<colab_branch>/<page>.ipynb``. The deploy workflow
    (``.github/workflows/book.yml``) pushes ``_build/html/_notebooks`` to that branch (default
    ``notebooks``), so the links resolve once the site is deployed.
@@ -20,27 +26,22 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import nbformat
 from sphinx.application import Sphinx
 from sphinx.util import logging
+from sphinx.util import docname_join
+
+sys.path.insert(0, str(Path(__file__).parent))  # the helper modules next to this extension
+import colab_setup  # noqa: E402
+import notebook_markdown  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 NOTEBOOKS_DIR = "_notebooks"
-SETUP_CELL_TAG = "colab-setup"
-
-SETUP_CELL = """\
-# On Google Colab only: install this book's package first (Binder and `make lab` already have it).
-import subprocess
-import sys
-
-if "google.colab" in sys.modules:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", {requirement!r}],
-        check=True,
-    )"""
+REMOVE_CELL = "remove-cell"
 
 
 def _theme_options(app: Sphinx) -> dict:
@@ -54,17 +55,15 @@ def _github_org_repo(repository_url: str) -> tuple[str, str] | None:
     return org, repo.removesuffix(".git")
 
 
-def pip_requirement(app: Sphinx) -> str:
-    """The pip requirement that installs the package on Colab (config ``colab_pip_requirement``)."""
-    if app.config.colab_pip_requirement:
-        return app.config.colab_pip_requirement
-    options = _theme_options(app)
-    url = options.get("repository_url", "").rstrip("/")
-    branch = options.get("repository_branch", "main")
-    return (
-        f"{app.config.colab_package_name} @ git+{url}@{branch}"
-        f"#subdirectory={app.config.colab_package_subdirectory}"
-    )
+def site_url(app: Sphinx) -> str:
+    """The published site's root URL, ending in ``/`` (config ``book_site_url``, else GitHub Pages)."""
+    if app.config.book_site_url:
+        return app.config.book_site_url.rstrip("/") + "/"
+    org_repo = _github_org_repo(_theme_options(app).get("repository_url", ""))
+    if org_repo is None:
+        return ""
+    org, repo = org_repo
+    return f"https://{org}.github.io/{repo}/"
 
 
 def colab_url_for(app: Sphinx, pagename: str) -> str | None:
@@ -89,14 +88,40 @@ def repoint_colab_button(app, pagename, templatename, context, doctree) -> None:
                 button["url"] = url
 
 
-def colab_notebook(executed: nbformat.NotebookNode, requirement: str) -> nbformat.NotebookNode:
-    """A copy of ``executed`` with the Colab install cell first and the jupytext pairing dropped."""
+def readable_notebook(executed: nbformat.NotebookNode, context) -> nbformat.NotebookNode:
+    """The notebook a learner gets: what the page shows, in cells Jupyter and Colab render.
+
+    ``context`` is a :class:`notebook_markdown.PageContext`; its glue values come from ``executed``
+    (removed cells included: that is where the chapters glue).
+    """
+    context.glue = notebook_markdown.glue_values(executed)
     notebook = nbformat.from_dict(executed)
-    setup = nbformat.v4.new_code_cell(
-        SETUP_CELL.format(requirement=requirement), metadata={"tags": [SETUP_CELL_TAG]}
-    )
-    notebook.cells.insert(0, setup)
+    cells = []
+    for cell in notebook.cells:
+        if REMOVE_CELL in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            source, attachments = notebook_markdown.notebook_markdown(cell.source, context)
+            cell.source = source
+            if attachments:
+                cell.attachments = attachments
+            if not source.strip():
+                continue
+        cells.append(cell)
+        caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+        if cell.cell_type == "code" and caption:
+            text, attachments = notebook_markdown.notebook_markdown(caption.strip(), context)
+            cells.append(nbformat.v4.new_markdown_cell(f"*Figure: {text}*", metadata={"tags": ["figure-caption"]}))
+    notebook.cells = cells
     notebook.metadata.pop("jupytext", None)
+    return notebook
+
+
+def colab_notebook(readable: nbformat.NotebookNode, setup_source: str) -> nbformat.NotebookNode:
+    """``readable`` with the Colab setup cell first."""
+    notebook = nbformat.from_dict(readable)
+    setup = nbformat.v4.new_code_cell(setup_source, metadata={"tags": [colab_setup.SETUP_CELL_TAG]})
+    notebook.cells.insert(0, setup)
     return notebook
 
 
@@ -120,13 +145,67 @@ def _execution_cache(app: Sphinx):
     return get_cache(config.execution_cache_path)
 
 
+def _bibliography_url(app: Sphinx) -> str | None:
+    for docname in sorted(app.env.found_docs):
+        if "{bibliography}" in Path(app.env.doc2path(docname)).read_text(errors="ignore"):
+            return f"{site_url(app)}{docname}.html"
+    return None
+
+
+def page_context(app: Sphinx, docname: str) -> notebook_markdown.PageContext:
+    """How one page's MyST becomes notebook markdown: links into the published site."""
+    env = app.env
+    root = site_url(app)
+    labels = env.domaindata["std"]["labels"]
+    anonymous = env.domaindata["std"]["anonlabels"]
+
+    def resolve_label(label: str):
+        if label in labels:
+            target_doc, anchor, title = labels[label]
+        elif label in anonymous:
+            target_doc, anchor = anonymous[label]
+            title = label
+        else:
+            return None
+        return f"{root}{target_doc}.html#{anchor}", title
+
+    def resolve_doc(target: str):
+        target_doc = docname_join(docname, target.removesuffix(".md"))
+        if target_doc not in env.titles:
+            return None
+        return f"{root}{target_doc}.html", env.titles[target_doc].astext()
+
+    return notebook_markdown.PageContext(
+        source_dir=Path(env.doc2path(docname)).parent,
+        substitutions={k: str(v) for k, v in (app.config.myst_substitutions or {}).items()},
+        resolve_label=resolve_label,
+        resolve_doc=resolve_doc,
+        bibliography_url=_bibliography_url(app),
+    )
+
+
+def setup_cell_for(app: Sphinx, docname: str, readable: nbformat.NotebookNode) -> str:
+    options = _theme_options(app)
+    srcdir = Path(app.srcdir)
+    package_dir = app.config.colab_package_subdirectory
+    package_src = srcdir / package_dir / "src" / app.config.colab_package_name
+    code = [cell.source for cell in readable.cells if cell.cell_type == "code"]
+    return colab_setup.setup_cell_source(
+        url=options.get("repository_url", ""),
+        branch=options.get("repository_branch", "main"),
+        package_dir=package_dir,
+        extras=colab_setup.required_extras(code, package_src, srcdir / package_dir / "pyproject.toml"),
+        # the chapter's folder relative to the repository root (the build's source folder)
+        chapter_dir=str(Path(app.env.doc2path(docname)).parent.relative_to(srcdir)),
+    )
+
+
 def write_executed_notebooks(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
     executed_root = outdir.parent / "jupyter_execute"
     cache = _execution_cache(app)
-    requirement = pip_requirement(app)
     written = 0
     for docname in sorted(app.env.found_docs):
         executed_path = executed_root / f"{docname}.ipynb"
@@ -134,15 +213,21 @@ def write_executed_notebooks(app: Sphinx, exception: Exception | None) -> None:
             continue
         notebook = with_cached_outputs(nbformat.read(executed_path, as_version=4), cache)
         nbformat.write(notebook, executed_path)
+        try:
+            readable = readable_notebook(notebook, page_context(app, docname))
+            setup_source = setup_cell_for(app, docname, readable)
+        except (notebook_markdown.ConversionError, ValueError, OSError) as error:
+            logger.warning(f"[executed_notebooks] {docname}: {error}", location=docname)
+            continue
         download = outdir / "_sources" / f"{docname}.ipynb"
         if download.is_file():  # the theme offers it on this page
-            nbformat.write(notebook, download)
+            nbformat.write(readable, download)
         colab_path = outdir / NOTEBOOKS_DIR / f"{docname}.ipynb"
         colab_path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(colab_notebook(notebook, requirement), colab_path)
+        nbformat.write(colab_notebook(readable, setup_source), colab_path)
         written += 1
     logger.info(
-        f"[executed_notebooks] {written} notebooks with outputs: _sources/ (downloads) and "
+        f"[executed_notebooks] {written} readable notebooks with outputs: _sources/ (downloads) and "
         f"{NOTEBOOKS_DIR}/ (Colab)"
     )
 
@@ -151,7 +236,8 @@ def setup(app: Sphinx) -> dict:
     app.add_config_value("colab_branch", "notebooks", "html", [str])
     app.add_config_value("colab_package_name", "scratchnn", "html", [str])
     app.add_config_value("colab_package_subdirectory", "code", "html", [str])
-    app.add_config_value("colab_pip_requirement", "", "html", [str])
+    # The published site (links in the notebooks point there); empty: <org>.github.io/<repo>/.
+    app.add_config_value("book_site_url", "", "html", [str])
     # After sphinx-book-theme's add_launch_buttons (priority 501) has built the button list.
     app.connect("html-page-context", repoint_colab_button, priority=502)
     app.connect("build-finished", write_executed_notebooks)

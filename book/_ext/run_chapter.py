@@ -1,16 +1,19 @@
 """Execute one chapter alone, as the book build would, for fast feedback while writing it.
 
-    make chapter CHAPTER=book/labs/lab-1-numpy-mlp.md
+    make chapter CHAPTER=book/labs/lab-1-numpy-mlp.md    (fetches MNIST first, like make book)
     .venv/bin/python book/_ext/run_chapter.py book/labs/lab-1-numpy-mlp.md [OUT.ipynb]
 
-Runs in a fresh kernel with the chapter's folder as working directory, writes the executed notebook
-(default: /tmp/<chapter>.ipynb, never next to the chapter: Sphinx would see two documents with one
-name), and exits non-zero when a cell raises or writes to stderr: either fails the strict build.
-Not a Sphinx extension; it lives here with the rest of the book machinery.
+Runs as the build runs it: a fresh kernel, the chapter's folder as working directory, the same
+900 s cell timeout and the same BLAS/OpenMP thread pinning (book/_ext/kernel_threads.py; an
+explicit setting wins). Writes the executed notebook under the build folder (default:
+``$BOOK_BUILD_DIR/_build/chapters/<chapter>.ipynb``, never next to the chapter: Sphinx would see two
+documents with one name) and exits non-zero when a cell raises or writes to stderr: either fails
+the strict build. Not a Sphinx extension; it lives here with the rest of the book machinery.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -20,13 +23,25 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from kernel_threads import THREAD_VARIABLES  # this folder is on sys.path when run as a script
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
 
 def main(argv: list[str]) -> int:
     if not 1 <= len(argv) <= 2 or not argv[0].endswith(".md"):
         print("usage: run_chapter.py book/<path>.md [OUT.ipynb]", file=sys.stderr)
         return 2
     chapter = Path(argv[0])
-    out = Path(argv[1]) if len(argv) == 2 else Path("/tmp") / f"{chapter.stem}.ipynb"
+    if len(argv) == 2:
+        out = Path(argv[1])
+    else:
+        build_dir = Path(os.environ.get("BOOK_BUILD_DIR") or REPO_ROOT)
+        relative = chapter.resolve().relative_to(REPO_ROOT) if chapter.resolve().is_relative_to(REPO_ROOT) else chapter.name
+        out = build_dir / "_build" / "chapters" / Path(relative).with_suffix(".ipynb")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for variable in THREAD_VARIABLES:  # the kernel inherits them, as the build's kernels do
+        os.environ.setdefault(variable, "1")
     notebook = jupytext.read(chapter)
     client = NotebookClient(
         notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(chapter.parent)}}

@@ -10,12 +10,20 @@ hashed into the execution-cache key through ``package_cache_sources``.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+import time
+import tomllib
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Callable
 
+import nbformat
 import pytest
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tinybook"
@@ -47,6 +55,9 @@ class TinyBook:
             env={
                 "TINYBOOK_EXEC_LOG": str(self.exec_log),
                 "PYTHONPATH": str(self.root / "tinypkg" / "src"),
+                # the tiny book names its _config.yml repository even when the suite runs in GitHub
+                # Actions (book/_ext/repository_address.py would take the workflow's)
+                "GITHUB_ACTIONS": "",
             },
             timeout=600,
         )
@@ -77,3 +88,253 @@ def tiny_book(tmp_path: Path, repo_root: Path, book_builder) -> TinyBook:
     config = root / "_config.yml"
     config.write_text(config.read_text().replace("__BOOK_EXT__", str(repo_root / "book" / "_ext")))
     return TinyBook(root, book_builder)
+
+
+# --- Running chapters as a learner does (tests/book/test_launch_paths.py) -----------------------
+#
+# A learner's kernel has the package and its runtime dependencies, never the build's tools. The
+# "plain" environment is a virtual environment that sees only those: the distributions that
+# ipykernel, pip, setuptools and the package (with every extra) need, linked from this test venv (no
+# download, so the test runs offline; seconds), and no myst-nb or jupyter-book. The package is
+# installed into a venv layered on it (a .pth file). Each Colab run gets its own venv with only the
+# distributions its setup cell's extras name, so the cell must install the package and pick the
+# right extras.
+
+KERNEL_NAME = "learner"
+KERNEL_TOOLS = ("ipykernel", "pip", "setuptools")  # a kernel, and what installs the package
+LOADED_DISTRIBUTIONS = """\
+import importlib.metadata as _metadata, json as _json, sys as _sys
+_tops = {_name.split(".")[0] for _name in list(_sys.modules)}
+_found = {_d for _top, _ds in _metadata.packages_distributions().items() if _top in _tops for _d in _ds}
+print(_json.dumps(sorted(_found)))"""
+
+
+def requirement_closure(names: list[str]) -> set[str]:
+    """Normalised names of the installed distributions ``names`` and everything they require."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    closure: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = canonicalize_name(pending.pop())
+        if name in closure:
+            continue
+        closure.add(name)
+        try:
+            requires = distribution(name).requires or []
+        except PackageNotFoundError:
+            continue
+        for requirement in map(Requirement, requires):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return closure
+
+
+def package_requirements(pyproject: Path, extras: list[str] | None = None) -> list[str]:
+    """Requirement names of a package: its dependencies and the ``extras`` (None: all extras)."""
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads(pyproject.read_text())["project"]
+    optional = project.get("optional-dependencies", {})
+    chosen = optional if extras is None else {extra: optional[extra] for extra in extras}
+    lines = project.get("dependencies", []) + [line for group in chosen.values() for line in group]
+    return [Requirement(line).name for line in lines]
+
+
+def _site_packages(venv: Path) -> Path:
+    return venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+
+
+def link_distributions(names: set[str], site_packages: Path) -> None:
+    """Symlink the installed files of ``names`` (their top-level folders and modules) into ``site_packages``."""
+    for name in sorted(names):
+        try:
+            files = distribution(name).files or []
+        except PackageNotFoundError:
+            raise RuntimeError(f"{name} is needed by the learner environment but not installed here")
+        for top in {file.parts[0] for file in files if file.parts[0] not in ("..", "__pycache__")}:
+            source = Path(distribution(name).locate_file(top))
+            target = site_packages / top
+            if source.exists() and not target.exists():
+                target.symlink_to(source)
+
+
+def new_venv(path: Path, *, layered_on: Path | None = None) -> Path:
+    """A venv without pip at ``path``; with ``layered_on``, that venv's packages are importable too."""
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
+    if layered_on is not None:
+        # site.addsitedir also runs the base's own .pth files (distutils-precedence.pth, ...)
+        (_site_packages(path) / "_learner_base.pth").write_text(
+            f"import site; site.addsitedir({str(_site_packages(layered_on))!r})\n"
+        )
+    return path
+
+
+@dataclass
+class LearnerRun:
+    """One notebook executed in a learner's kernel."""
+
+    notebook: nbformat.NotebookNode
+    error: str | None
+    loaded: list[str]  # distributions the kernel had imported at the end
+    seconds: float
+
+    def code_outputs(self):
+        return [out for cell in self.notebook.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
+
+    def errors(self) -> list[str]:
+        return [f"{out.get('ename')}: {out.get('evalue')}" for out in self.code_outputs() if out.output_type == "error"]
+
+    def stderr(self) -> list[str]:
+        return [out.get("text", "") for out in self.code_outputs() if out.get("name") == "stderr"]
+
+    def images(self) -> int:
+        return sum(
+            1 for out in self.code_outputs() if {"image/png", "image/svg+xml", "image/jpeg"} & set(out.get("data", {}))
+        )
+
+
+@dataclass
+class LearnerEnvironment:
+    """The plain environment, the package installed into a layer of it, and a repository snapshot."""
+
+    root: Path
+    base: Path  # runtime dependencies + ipykernel, pip, setuptools; no package, no build tools
+    installed: Path  # base + the package, as `pip install code/` leaves it
+    repository: Path  # a git repository of the checkout's current files (what Colab clones)
+    fake_colab: Path  # a folder holding a `google.colab` module
+    package_dir: Path  # the package's folder (pyproject.toml), as the setup cell installs it
+    environ: dict[str, str]
+    build_seconds: float
+
+    def colab_venv(self, path: Path, extras: list[str]) -> Path:
+        """A venv that holds only the kernel and what ``pip install <package>[extras]`` needs, but not
+        the package: what the Colab setup cell installs must be enough, and an import of anything
+        else fails (an optional import is skipped, as on a machine without it)."""
+        venv = new_venv(path)
+        pyproject = self.package_dir / "pyproject.toml"
+        link_distributions(requirement_closure([*KERNEL_TOOLS, *package_requirements(pyproject, extras)]), _site_packages(venv))
+        return venv
+
+    def kernel_env(self, home: Path, *, colab: bool, clone_url: str | None = None) -> dict[str, str]:
+        env = {**self.environ, "HOME": str(home)}
+        if colab:
+            env["PYTHONPATH"] = str(self.fake_colab)
+            if clone_url:
+                # the setup cell clones the repository's address; git fetches the snapshot instead
+                env.update(
+                    GIT_CONFIG_COUNT="1",
+                    GIT_CONFIG_KEY_0=f"url.file://{self.repository}.insteadOf",
+                    GIT_CONFIG_VALUE_0=clone_url,
+                )
+        return env
+
+    def run(
+        self, notebook, *, venv: Path, cwd: Path, home: Path, colab: bool = False, clone_url: str | None = None,
+        timeout: int = 900,
+    ) -> LearnerRun:
+        """Execute a copy of ``notebook`` in ``venv``'s Python, in ``cwd``; never raises on cell errors."""
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import KernelManager
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+
+        specs = venv / "share" / "jupyter" / "kernels"
+        spec = specs / KERNEL_NAME
+        spec.mkdir(parents=True, exist_ok=True)
+        argv = [str(venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        if colab:
+            argv.append("--IPKernelApp.exec_lines=['import google.colab']")
+        spec.joinpath("kernel.json").write_text(json.dumps({
+            "argv": argv, "display_name": "learner", "language": "python",
+            "env": self.kernel_env(home, colab=colab, clone_url=clone_url),
+        }))
+        notebook = nbformat.from_dict(notebook)
+        notebook.cells.append(nbformat.v4.new_code_cell(LOADED_DISTRIBUTIONS))
+        manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]))
+        client = NotebookClient(
+            notebook, km=manager, timeout=timeout, allow_errors=False,
+            resources={"metadata": {"path": str(cwd)}},
+        )
+        started = time.perf_counter()
+        error = None
+        try:
+            client.execute(cwd=str(cwd))
+        except CellExecutionError as raised:
+            error = str(raised)[-3000:]
+        except Exception as raised:  # a dead kernel, a timeout: reported, not raised
+            error = f"{type(raised).__name__}: {raised}"
+        seconds = time.perf_counter() - started
+        probe = notebook.cells.pop()
+        printed = "".join(out.get("text", "") for out in probe.get("outputs", []) if out.get("name") == "stdout")
+        loaded = json.loads(printed) if printed.strip() else []  # empty when an earlier cell failed
+        return LearnerRun(notebook, error, loaded, seconds)
+
+
+def _snapshot_repository(checkout: Path, target: Path, branch: str) -> None:
+    """A git repository at ``target`` whose ``branch`` holds the checkout's current files."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=checkout, capture_output=True, check=True,
+    ).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = checkout / name
+        if source.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    git = ["git", "-c", "user.name=learner test", "-c", "user.email=learner@localhost", "-C", str(target)]
+    subprocess.run([*git, "init", "--quiet", "--initial-branch", branch], check=True)
+    subprocess.run([*git, "add", "--all"], check=True)
+    subprocess.run([*git, "commit", "--quiet", "--message", "snapshot"], check=True)
+
+
+def build_learner_environment(
+    root: Path, *, checkout: Path, package_dir: Path, branch: str, data_dir: str | None
+) -> LearnerEnvironment:
+    started = time.perf_counter()
+    needed = requirement_closure([*KERNEL_TOOLS, *package_requirements(package_dir / "pyproject.toml")])
+    forbidden = needed & {"myst-nb", "jupyter-book", "myst-parser", "sphinx", "jupytext"}
+    assert not forbidden, f"the learner environment would contain build tools: {forbidden}"
+    base = new_venv(root / "base")
+    link_distributions(needed, _site_packages(base))
+
+    fake_colab = root / "fake-colab" / "google" / "colab"
+    fake_colab.mkdir(parents=True)
+    (fake_colab.parent / "__init__.py").write_text("")
+    (fake_colab / "__init__.py").write_text('"""Stands in for Colab\'s module: its presence means "on Colab"."""\n')
+
+    environ = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        # the threads the build uses (book/_ext/kernel_threads.py), so timings and sums match it
+        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        # offline: pip finds every requirement already installed or fails; the package builds with
+        # the setuptools at hand (PIP_NO_BUILD_ISOLATION=0 means "no build isolation")
+        "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "PIP_NO_CACHE_DIR": "1",
+        # one matplotlib font cache for all runs, built below (its first build logs to stderr)
+        "MPLCONFIGDIR": str(root / "matplotlib"),
+    }
+    if data_dir:
+        environ["SCRATCHNN_DATA"] = data_dir  # the verified MNIST cache: no download in a test
+    subprocess.run([str(base / "bin" / "python"), "-c", "import matplotlib.font_manager"],
+                   env={**environ, "HOME": str(root)}, check=True, capture_output=True)
+
+    installed = new_venv(root / "installed", layered_on=base)
+    subprocess.run(
+        [str(installed / "bin" / "python"), "-m", "pip", "install", "--quiet", str(package_dir)],
+        env={**environ, "HOME": str(root)}, check=True,
+    )
+    repository = root / "repository"
+    _snapshot_repository(checkout, repository, branch)
+    return LearnerEnvironment(
+        root, base, installed, repository, root / "fake-colab", package_dir, environ,
+        time.perf_counter() - started,
+    )
+
+
+@pytest.fixture(scope="session")
+def learner_environment():
+    """``build_learner_environment(root, checkout=, package_dir=, branch=, data_dir=)`` (see above)."""
+    return build_learner_environment

@@ -43,26 +43,52 @@ def test_chapter_pages_link_binder_colab_and_a_notebook_download(built_tiny_book
         assert outputs, f"downloadable {chapter}.ipynb has no outputs"
 
 
+def load_ext(repo_root: Path, name: str):
+    sys.path.insert(0, str(repo_root / "book" / "_ext"))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(repo_root / "book" / "_ext"))
+
+
 @pytest.mark.slow
-def test_colab_notebooks_are_published_with_outputs_and_an_install_cell(built_tiny_book):
+def test_colab_notebooks_are_published_readable_with_outputs_and_a_setup_cell(built_tiny_book):
     html_root = built_tiny_book.root / "_build" / "html"
-    notebook_path = html_root / "_notebooks" / "chapters" / "alpha.ipynb"
-    notebook = nbformat.read(notebook_path, as_version=4)
-    nbformat.validate(notebook)
+    for chapter, extras in (("alpha", ""), ("beta", ' + "[plots]"')):
+        notebook = nbformat.read(html_root / "_notebooks" / "chapters" / f"{chapter}.ipynb", as_version=4)
+        nbformat.validate(notebook)
+        setup, *chapter_cells = notebook.cells
+        assert setup.metadata["tags"] == ["colab-setup"]
+        assert '"--branch", "main", "https://github.com/your-org/nn-fundamentals-book"' in setup.source
+        assert f'package = str(repository / "tinypkg"){extras}\n' in setup.source
+        assert 'os.chdir(repository / "chapters")' in setup.source
+        download = nbformat.read(html_root / "_sources" / "chapters" / f"{chapter}.ipynb", as_version=4)
+        assert [c.source for c in chapter_cells] == [c.source for c in download.cells]
+        assert [c.get("outputs") for c in chapter_cells] == [c.get("outputs") for c in download.cells]
+        assert "jupytext" not in notebook.metadata
+        text = "\n".join(cell.source for cell in chapter_cells)
+        assert "myst_nb" not in text and "glue(" not in text and "TINYBOOK_EXEC_LOG" not in text
+        assert "{" + "glue" not in text and "```{" not in text and ":::" not in text
 
-    setup, *chapter_cells = notebook.cells
-    assert setup.metadata["tags"] == ["colab-setup"]
-    assert "tinypkg @ git+https://github.com/your-org/nn-fundamentals-book@main#subdirectory=tinypkg" in setup.source
-    executed = nbformat.read(html_root / "_sources" / "chapters" / "alpha.ipynb", as_version=4)
-    assert [c.source for c in chapter_cells] == [c.source for c in executed.cells]
-    assert [c.get("outputs") for c in chapter_cells] == [c.get("outputs") for c in executed.cells]
-    assert "jupytext" not in notebook.metadata
+    alpha = nbformat.read(html_root / "_sources" / "chapters" / "alpha.ipynb", as_version=4)
+    prose = "\n".join(cell.source for cell in alpha.cells if cell.cell_type == "markdown")
+    assert "The package answers 41; with one decimal, 41.0." in prose
+    assert "```python\ndef answer() -> int:\n    return ANSWER\n```" in prose
+    assert "> **Before this page · about 1 minute**" in prose
+    assert "[Chapter beta](https://your-org.github.io/nn-fundamentals-book/chapters/beta.html)" in prose
+    beta = nbformat.read(html_root / "_sources" / "chapters" / "beta.ipynb", as_version=4)
+    [figure_index] = [i for i, c in enumerate(beta.cells) if "mystnb" in c.metadata]
+    assert "image/png" in beta.cells[figure_index].outputs[0]["data"]
+    assert beta.cells[figure_index].metadata["mystnb"]["image"]["alt"].startswith("One bar")
+    assert beta.cells[figure_index + 1].source == "*Figure: The answer, 41, as a bar.*"
 
 
-def run_setup_cell(source: str, *, on_colab: bool, monkeypatch) -> list[list[str]]:
-    """Execute the Colab install cell; return the commands it would run."""
+def run_setup_cell(source: str, *, on_colab: bool, monkeypatch, home: Path) -> list:
+    """Execute the Colab setup cell; return the commands it would run and the folder it moves to."""
     calls = []
     monkeypatch.setattr(subprocess, "run", lambda cmd, check: calls.append(cmd))
+    monkeypatch.setattr("os.chdir", lambda path: calls.append(["chdir", str(path)]))
+    monkeypatch.setenv("HOME", str(home))
     if on_colab:
         monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     else:
@@ -71,18 +97,24 @@ def run_setup_cell(source: str, *, on_colab: bool, monkeypatch) -> list[list[str
     return calls
 
 
-def test_colab_install_cell_installs_on_colab_only(monkeypatch, repo_root):
-    sys.path.insert(0, str(repo_root / "book" / "_ext"))
-    try:
-        import executed_notebooks
-    finally:
-        sys.path.remove(str(repo_root / "book" / "_ext"))
-    requirement = "scratchnn @ git+https://github.com/o/r@main#subdirectory=code"
-    source = executed_notebooks.SETUP_CELL.format(requirement=requirement)
-
-    assert run_setup_cell(source, on_colab=False, monkeypatch=monkeypatch) == []
-    [command] = run_setup_cell(source, on_colab=True, monkeypatch=monkeypatch)
-    assert command[1:] == ["-m", "pip", "install", "--quiet", requirement]
+def test_colab_setup_cell_clones_installs_and_moves_on_colab_only(monkeypatch, repo_root, tmp_path):
+    colab_setup = load_ext(repo_root, "colab_setup")
+    source = colab_setup.setup_cell_source(
+        url="https://github.com/o/r", branch="dev", package_dir="code", extras=["plots", "train"],
+        chapter_dir="book/labs",
+    )
+    assert run_setup_cell(source, on_colab=False, monkeypatch=monkeypatch, home=tmp_path) == []
+    clone, install, chdir = run_setup_cell(source, on_colab=True, monkeypatch=monkeypatch, home=tmp_path)
+    assert clone[:7] == ["git", "clone", "--quiet", "--depth", "1", "--branch", "dev"]
+    assert clone[7:] == ["https://github.com/o/r", str(tmp_path / "r")]
+    assert install[1:] == [
+        "-m", "pip", "install", "--quiet", "--root-user-action=ignore", f"{tmp_path / 'r' / 'code'}[plots,train]",
+    ]
+    assert chdir == ["chdir", str(tmp_path / "r" / "book" / "labs")]
+    (tmp_path / "r").mkdir()  # run again (or after a restart): the clone is reused
+    assert [call[:2] for call in run_setup_cell(source, on_colab=True, monkeypatch=monkeypatch, home=tmp_path)] == [
+        [sys.executable, "-m"], ["chdir", str(tmp_path / "r" / "book" / "labs")],
+    ]
 
 
 def pins(path: Path) -> dict[str, str]:
@@ -121,14 +153,16 @@ def test_binder_environment_matches_the_pins(repo_root):
 
 
 def test_repository_name_lives_in_one_place(repo_root):
-    config = yaml.safe_load((repo_root / "_config.yml").read_text())
-    assert config["repository"] == {
-        "url": f"https://github.com/{PLACEHOLDER}",
-        "path_to_book": "",
-        "branch": "main",
-    }
-    assert config["parse"]["myst_substitutions"]["repository_url"] == config["repository"]["url"]
-    assert (repo_root / "_config.yml").read_text().count(PLACEHOLDER) == 1
+    """Whatever repository.url says (the placeholder, or the address an instructor put there), it is
+    written once, in _config.yml, and everything else derives from it."""
+    config_text = (repo_root / "_config.yml").read_text()
+    config = yaml.safe_load(config_text)
+    url = config["repository"]["url"]
+    assert re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url), url
+    assert config["repository"]["path_to_book"] == ""
+    assert config["parse"]["myst_substitutions"]["repository_url"] == url
+    owner_name = url.removeprefix("https://github.com/")
+    assert config_text.count(owner_name) == 1
 
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
@@ -136,9 +170,10 @@ def test_repository_name_lives_in_one_place(repo_root):
     ).stdout.split()
     allowed = {
         "_config.yml",  # the place
-        "README.md",  # says where the place is
+        "README.md",  # says where the place is (and names the placeholder)
         "tests/book/fixtures/tinybook/_config.yml",  # the test book's own copy
-        "tests/book/test_build_launch.py",  # this test
+        "tests/book/test_build_launch.py",  # these tests
+        "tests/book/test_notebook_markdown.py",
         "tests/browser/test_pages.py",  # checks the rendered links
     }
     elsewhere = [
@@ -146,11 +181,54 @@ def test_repository_name_lives_in_one_place(repo_root):
         for name in listed
         if name not in allowed
         and (repo_root / name).is_file()
-        and PLACEHOLDER in (repo_root / name).read_text(errors="ignore")
+        and owner_name in (repo_root / name).read_text(errors="ignore")
     ]
-    assert elsewhere == [], (
-        f"{PLACEHOLDER} is written outside _config.yml; use {{{{ repository_url }}}} in chapters"
+    assert elsewhere == [], f"{owner_name} is written outside _config.yml; use {{{{ repository_url }}}} in chapters"
+
+
+def test_github_actions_name_the_repository_and_branch(repo_root):
+    repository_address = load_ext(repo_root, "repository_address")
+    found = repository_address.github_actions_repository
+    assert found({"GITHUB_REPOSITORY": "fork/book"}) is None  # not in Actions: _config.yml holds
+    actions = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "fork/book", "GITHUB_REF_NAME": "dev"}
+    assert found(actions) == ("https://github.com/fork/book", "dev")
+    assert found({**actions, "GITHUB_HEAD_REF": "feature"}) == ("https://github.com/fork/book", "feature")
+
+
+@pytest.mark.slow
+def test_a_build_in_github_actions_links_the_workflow_repository(tiny_book):
+    result = tiny_book.run_build(
+        tiny_book.root, tiny_book.root, timeout=600,
+        env={
+            "TINYBOOK_EXEC_LOG": str(tiny_book.exec_log), "PYTHONPATH": str(tiny_book.root / "tinypkg" / "src"),
+            "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "fork/book", "GITHUB_REF_NAME": "dev",
+        },
     )
+    assert result.returncode == 0, result.tail()
+    html_root = tiny_book.root / "_build" / "html"
+    links = hrefs((html_root / "chapters" / "alpha.html").read_text())
+    assert "https://mybinder.org/v2/gh/fork/book/dev?urlpath=lab/tree/chapters/alpha.md" in links
+    assert "https://colab.research.google.com/github/fork/book/blob/notebooks/chapters/alpha.ipynb" in links
+    setup = nbformat.read(html_root / "_notebooks" / "chapters" / "alpha.ipynb", as_version=4).cells[0].source
+    assert '"--branch", "dev", "https://github.com/fork/book"' in setup
+    assert PLACEHOLDER not in "".join(p.read_text() for p in html_root.rglob("*.html"))
+
+
+def machine_paths(repo_root: Path) -> list[str]:
+    """Absolute paths of this machine that a built page must not show: the checkout, the venv."""
+    return sorted({str(repo_root), str(Path(sys.prefix)), str(Path(sys.prefix).resolve())})
+
+
+@pytest.mark.slow
+def test_no_built_page_or_notebook_shows_a_path_of_the_building_machine(built_site, repo_root):
+    paths = machine_paths(repo_root)
+    files = [*built_site.rglob("*.html"), *built_site.glob("_sources/**/*.ipynb"), *built_site.glob("_notebooks/**/*.ipynb")]
+    assert files
+    leaking = {
+        str(file.relative_to(built_site)): [path for path in paths if path in file.read_text(errors="ignore")]
+        for file in files
+    }
+    assert {name: found for name, found in leaking.items() if found} == {}
 
 
 @pytest.mark.slow
@@ -180,3 +258,4 @@ def test_downloads_keep_their_outputs_when_they_come_from_the_cache(built_tiny_b
     assert code_outputs(html_root / "_sources" / "chapters" / "alpha.ipynb") == fresh
     colab = nbformat.read(html_root / "_notebooks" / "chapters" / "alpha.ipynb", as_version=4)
     assert [c.outputs for c in colab.cells[1:] if c.cell_type == "code"] == fresh
+    assert "It answers 41;" in "".join(c.source for c in colab.cells)  # glue values read from the cache

@@ -8,7 +8,9 @@ Plus: the search page finds BatchNorm, and the dark-mode switch works.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
 import re
 from pathlib import Path
 
@@ -37,9 +39,14 @@ def toc_pages() -> list[str]:
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
-REPOSITORY = CONFIG["repository"]["url"].rstrip("/")
+# In GitHub Actions the build names the workflow's repository and branch (book/_ext/repository_address.py)
+_ADDRESS = importlib.util.spec_from_file_location("repository_address", REPO_ROOT / "book/_ext/repository_address.py")
+_address = importlib.util.module_from_spec(_ADDRESS)
+_ADDRESS.loader.exec_module(_address)
+REPOSITORY, BRANCH = _address.github_actions_repository(dict(os.environ)) or (
+    CONFIG["repository"]["url"].rstrip("/"), CONFIG["repository"]["branch"]
+)
 ORG_REPO = REPOSITORY.split("github.com/")[1]
-BRANCH = CONFIG["repository"]["branch"]
 COLAB_BRANCH = CONFIG["sphinx"]["config"]["colab_branch"]
 PAGES = toc_pages()
 # Words that must not appear in any cell output (a failed or noisy execution).

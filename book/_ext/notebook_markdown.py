@@ -1,0 +1,428 @@
+"""MyST markdown -> the markdown a notebook renders: generated notebooks read like the page.
+
+A chapter's markdown cells are MyST: ``{glue:text}`` roles, ``{literalinclude}``, admonitions,
+exercises and solutions, cross-references. JupyterLab and Colab render none of that; they show the
+directive text. :func:`notebook_markdown` turns one cell's MyST into plain CommonMark (+ HTML
+``<details>`` for dropdowns, ``$...$`` maths, which both render):
+
+- glue roles and directives become the computed value, formatted exactly as myst-nb formats it;
+- ``{literalinclude}`` becomes a fenced block with the included code (Sphinx's own reader, so
+  ``:pyobject:``, ``:lines:``, ``:start-at:``, ``:dedent:`` ... select what the page shows);
+- admonitions and exercises become block quotes with a bold title, solutions and dropdowns
+  ``<details>`` blocks, tabs and cards their titled contents;
+- ``{ref}``/``{doc}``/``{numref}`` become links to the published site, ``{cite}`` a link to the
+  bibliography page, ``{{ substitution }}`` its value; any other role its text;
+- any other directive its title and converted body: no directive text is left behind.
+
+Pure functions of the text and a :class:`PageContext`, so they are unit-tested without Sphinx
+(tests/book/test_notebook_markdown.py); book/_ext/executed_notebooks.py builds the context.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import re
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+GLUE_PREFIX = "application/papermill.record/"
+
+# A fence that opens a directive: ```{name} argument   or   :::{name} argument
+DIRECTIVE_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.+-]+)\}[ \t]*(?P<arg>.*)$")
+CODE_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
+OPTION = re.compile(r"^:(?P<key>[\w-]+):(?:[ \t]+(?P<value>.*))?$")
+TARGET = re.compile(r"^\s*\([\w.:-]+\)=\s*$")  # (label)= before a heading
+COMMENT = re.compile(r"^\s*%")
+SUBSTITUTION = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
+ROLE_NAME = re.compile(r"\{(?P<name>[\w:.+-]+)\}")
+EXPLICIT_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
+
+ADMONITIONS = {
+    "note", "tip", "hint", "important", "warning", "caution", "attention", "danger", "error",
+    "seealso", "admonition", "topic", "sidebar", "margin", "epigraph", "pull-quote",
+}
+DROPDOWNS = {"dropdown", "solution"}
+CODE_BLOCKS = {"code-block", "code", "sourcecode"}
+DROPPED = {"toctree", "tableofcontents", "index", "solution-end", "raw"}
+
+
+@dataclass
+class PageContext:
+    """What converting one page needs: its glue values, folders, and where links point."""
+
+    glue: dict[str, dict] = field(default_factory=dict)  # name -> mime bundle (prefix stripped)
+    source_dir: Path = Path(".")  # the chapter's folder ({literalinclude} paths are relative to it)
+    substitutions: dict[str, str] = field(default_factory=dict)
+    # label -> (url, title) for {ref}/{numref}; docname target -> (url, title) for {doc}
+    resolve_label: Callable[[str], tuple[str, str] | None] = lambda label: None
+    resolve_doc: Callable[[str], tuple[str, str] | None] = lambda target: None
+    bibliography_url: str | None = None
+    attachments: dict[str, dict] = field(default_factory=dict)  # images pasted into this cell
+
+
+class ConversionError(ValueError):
+    """A role or directive whose value cannot be produced (unknown glue name, missing file)."""
+
+
+# --- glue ---------------------------------------------------------------------------------------
+
+
+def glue_values(notebook) -> dict[str, dict]:
+    """``name -> mime bundle`` of every ``glue(...)`` output in an executed notebook."""
+    values = {}
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            scrapbook = output.get("metadata", {}).get("scrapbook")
+            if not scrapbook or "data" not in output:
+                continue
+            values[scrapbook["name"]] = {
+                mime.removeprefix(GLUE_PREFIX): data for mime, data in output["data"].items()
+            }
+    return values
+
+
+def format_plain_text(text: str, fmt_spec: str) -> str:
+    """The text ``{glue:text}`name:fmt_spec``` shows: myst-nb 1.4's ``format_plain_text``."""
+    try:
+        value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = text
+    if fmt_spec == "":
+        return str(value)
+    type_char = fmt_spec[-1]
+    if type_char == "s":
+        value = str(value)
+    elif type_char in "bcdoxX":
+        value = int(value)
+    elif type_char in "eEfFgGn%":
+        value = float(value)
+    return format(value, fmt_spec)
+
+
+def _glue_bundle(context: PageContext, key: str) -> dict:
+    if "::" in key:
+        raise ConversionError(f"glue from another document ({key!r}) is not supported in notebooks")
+    if key not in context.glue:
+        raise ConversionError(f"no glued value named {key!r} in the executed notebook")
+    return context.glue[key]
+
+
+def glue_text(context: PageContext, content: str) -> str:
+    key, colon, fmt_spec = content.rpartition(":")
+    if not colon:  # no format spec: myst-nb formats with "s"
+        key, fmt_spec = content, "s"
+    bundle = _glue_bundle(context, key)
+    if "text/plain" not in bundle:
+        raise ConversionError(f"glued value {key!r} has no text/plain representation")
+    return format_plain_text(bundle["text/plain"], fmt_spec)
+
+
+def glue_image(context: PageContext, key: str, alt: str = "") -> str:
+    """A markdown image of a glued figure, carried as a cell attachment."""
+    bundle = _glue_bundle(context, key)
+    for mime in ("image/png", "image/jpeg", "image/svg+xml"):
+        if mime in bundle:
+            name = f"{key}.{mime.split('/')[1].split('+')[0]}"
+            data = bundle[mime]
+            if mime == "image/svg+xml":
+                data = base64.b64encode("".join(data).encode()).decode()
+            context.attachments[name] = {mime: data}
+            return f"![{alt}](attachment:{name})"
+    if "text/plain" in bundle:
+        return bundle["text/plain"]
+    raise ConversionError(f"glued value {key!r} has no image or text to show")
+
+
+# --- inline roles -------------------------------------------------------------------------------
+
+
+def _text_and_target(content: str) -> tuple[str | None, str]:
+    match = EXPLICIT_TARGET.match(content)
+    if match:
+        return match["text"], match["target"]
+    return None, content
+
+
+def _link(text: str, url: str | None) -> str:
+    return f"[{text}]({url})" if url else text
+
+
+def render_role(name: str, content: str, context: PageContext) -> str:
+    if name in ("glue:text",):
+        return glue_text(context, content)
+    if name in ("glue", "glue:", "glue:any"):
+        bundle = _glue_bundle(context, content)
+        if "text/markdown" in bundle:
+            return convert_inline("".join(bundle["text/markdown"]), context)
+        return glue_image(context, content) if "text/plain" not in bundle else bundle["text/plain"]
+    if name == "glue:md":
+        key, _, _ = content.partition(":")
+        bundle = _glue_bundle(context, key)
+        return convert_inline("".join(bundle.get("text/markdown", bundle.get("text/plain", ""))), context)
+    if name in ("ref", "numref", "any"):
+        text, label = _text_and_target(content)
+        resolved = context.resolve_label(label.strip().lower())
+        if resolved is None:
+            return text or label
+        url, title = resolved
+        return _link(text or title, url)
+    if name == "doc":
+        text, target = _text_and_target(content)
+        resolved = context.resolve_doc(target.strip())
+        if resolved is None:
+            return text or target
+        url, title = resolved
+        return _link(text or title, url)
+    if name.startswith("cite"):
+        keys = ", ".join(key.strip() for key in content.split(","))
+        return _link(f"[{keys}]", context.bibliography_url)
+    if name in ("math", "eq"):
+        return f"${content}$"
+    if name == "kbd":
+        return f"<kbd>{content}</kbd>"
+    if name in ("code", "literal", "file", "samp", "command", "envvar", "option"):
+        return f"`{content}`"
+    # term, abbr, index, sub, sup, download, ...: the text a reader sees on the page
+    text, _ = _text_and_target(content)
+    if text is not None:
+        return text
+    return re.sub(r"\s*\(.*\)$", "", content) if name == "abbr" else content
+
+
+def convert_inline(text: str, context: PageContext) -> str:
+    """Replace roles and substitutions in running text; code spans are left as they are."""
+    out = []
+    i = 0
+    while i < len(text):
+        if text[i] == "{":
+            match = ROLE_NAME.match(text, i)
+            if match and match.end() < len(text) and text[match.end()] == "`":
+                ticks = re.match(r"`+", text[match.end():]).group(0)
+                start = match.end() + len(ticks)
+                end = text.find(ticks, start)
+                if end != -1:
+                    out.append(render_role(match["name"], text[start:end], context))
+                    i = end + len(ticks)
+                    continue
+            sub = SUBSTITUTION.match(text, i)
+            if sub and sub.group(1) in context.substitutions:
+                out.append(context.substitutions[sub.group(1)])
+                i = sub.end()
+                continue
+        if text[i] == "`":  # a code span: copy it verbatim up to its closing run of backticks
+            ticks = re.match(r"`+", text[i:]).group(0)
+            end = text.find(ticks, i + len(ticks))
+            if end != -1:
+                out.append(text[i:end + len(ticks)])
+                i = end + len(ticks)
+                continue
+            out.append(ticks)
+            i += len(ticks)
+            continue
+        out.append(text[i])
+        i += 1
+    return "".join(out)
+
+
+# --- block directives ---------------------------------------------------------------------------
+
+
+@dataclass
+class Directive:
+    name: str
+    argument: str
+    options: dict[str, str]
+    body: str
+
+
+def _closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and set(stripped) == {fence[0]} and len(stripped) >= len(fence)
+
+
+def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
+    options: dict[str, str] = {}
+    if lines and lines[0].strip() == "---":  # a YAML block of options
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is not None:
+            loaded = yaml.safe_load("\n".join(lines[1:end])) or {}
+            options = {str(k): "" if v is None else str(v) for k, v in loaded.items()}
+            lines = lines[end + 1:]
+    else:
+        while lines and OPTION.match(lines[0]):
+            match = OPTION.match(lines[0])
+            value = (match["value"] or "").strip()
+            if value[:1] in ("'", '"'):  # MyST reads option values as YAML: quotes are not part of it
+                value = str(yaml.safe_load(value))
+            options[match["key"]] = value
+            lines = lines[1:]
+    while lines and not lines[0].strip():
+        lines = lines[1:]
+    return options, lines
+
+
+def _quote(markdown: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in markdown.strip("\n").splitlines())
+
+
+def _title(directive: Directive, default: str) -> str:
+    return directive.argument.strip() or default
+
+
+def read_literal(path: Path, options: dict[str, str]) -> str:
+    """The lines ``{literalinclude}`` shows: Sphinx's own reader, options parsed as the directive does."""
+    from types import SimpleNamespace
+
+    from sphinx.directives.code import LiteralIncludeReader
+
+    parsed: dict = {}
+    for key, value in options.items():
+        if key in ("dedent", "lineno-start", "tab-width"):
+            parsed[key] = int(value) if value else None
+        else:
+            parsed[key] = value
+    text, _ = LiteralIncludeReader(str(path), parsed, SimpleNamespace(source_encoding="utf-8-sig")).read()
+    return text
+
+
+def literal_include(directive: Directive, context: PageContext) -> str:
+    path = (context.source_dir / directive.argument.strip()).resolve()
+    if not path.is_file():
+        raise ConversionError(f"{{literalinclude}} file not found: {path}")
+    code = read_literal(path, directive.options)
+    language = directive.options.get("language") or ("python" if path.suffix == ".py" else "")
+    ticks = "````" if "```" in code else "```"
+    block = f"{ticks}{language}\n{code.rstrip()}\n{ticks}"
+    caption = directive.options.get("caption")
+    return f"*{convert_inline(caption, context)}*\n\n{block}" if caption else block
+
+
+def render_directive(directive: Directive, context: PageContext) -> str:
+    name = directive.name
+
+    def body() -> str:
+        return convert(directive.body, context)
+
+    if name in DROPPED:
+        return ""
+    if name == "literalinclude":
+        return literal_include(directive, context)
+    if name in CODE_BLOCKS:
+        language = directive.argument.strip() or directive.options.get("language", "")
+        return f"```{language}\n{directive.body.rstrip()}\n```"
+    if name == "math":
+        return f"$$\n{directive.body.strip()}\n$$"
+    if name == "glue:math":
+        return f"$$\n{_glue_bundle(context, directive.argument.strip()).get('text/latex', '')}\n$$"
+    if name in ("glue:md",):
+        bundle = _glue_bundle(context, directive.argument.strip())
+        return convert("".join(bundle.get("text/markdown", bundle.get("text/plain", ""))), context)
+    if name in ("glue", "glue:", "glue:any", "glue:figure"):
+        image = glue_image(context, directive.argument.strip(), directive.options.get("alt", ""))
+        caption = directive.body.strip()
+        return f"{image}\n\n*{convert(caption, context).strip()}*" if caption else image
+    if name in ("figure", "image"):
+        alt = directive.options.get("alt", "")
+        image = f"![{alt}]({directive.argument.strip()})"
+        caption = directive.body.strip()
+        return f"{image}\n\n*{convert(caption, context).strip()}*" if caption and name == "figure" else image
+    if name == "exercise":
+        title = "Exercise" + (f": {directive.argument.strip()}" if directive.argument.strip() else "")
+        return _quote(f"**{title}**\n\n{body()}")
+    if name in DROPDOWNS or "dropdown" in directive.options.get("class", ""):
+        default = "Solution" if name == "solution" else name.capitalize()
+        summary = default if name == "solution" else _title(directive, default)
+        return f"<details>\n<summary>{summary}</summary>\n\n{body()}\n\n</details>"
+    if name == "solution-start":
+        return "**Solution**"
+    if name == "bibliography":
+        return _link("The references are listed on the book's page", context.bibliography_url) + "."
+    if name == "nb-exec-table":
+        return "*(The execution table is shown on the book's page.)*"
+    if name in ADMONITIONS:
+        default = {"seealso": "See also"}.get(name, name.capitalize())
+        title = default if name != "admonition" else _title(directive, "Note")
+        if name not in ("admonition", "topic", "sidebar") and directive.argument.strip():
+            body_text = f"{directive.argument.strip()}\n{directive.body}"  # the argument starts the body
+            return _quote(f"**{default}**\n\n{convert(body_text, context)}")
+        return _quote(f"**{convert_inline(title, context)}**\n\n{body()}")
+    if name in ("tab-set", "grid", "card-carousel"):
+        return body()
+    # tab-item, grid-item-card, card and any other directive: its title and its converted body
+    parts = []
+    title = directive.argument.strip()
+    if title and name not in ("grid-item",):
+        link = directive.options.get("link")
+        if link and directive.options.get("link-type") == "doc":
+            resolved = context.resolve_doc(link)
+            link = resolved[0] if resolved else None
+        elif link and directive.options.get("link-type") == "ref":
+            resolved = context.resolve_label(link.lower())
+            link = resolved[0] if resolved else None
+        parts.append(f"**{_link(convert_inline(title, context), link)}**")
+    parts.append(body())
+    return "\n\n".join(part for part in parts if part.strip())
+
+
+def convert(markdown: str, context: PageContext) -> str:
+    """The notebook markdown for one cell's MyST source."""
+    lines = markdown.splitlines()
+    out: list[str] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            out.append(convert_inline("\n".join(paragraph), context))
+            paragraph.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        directive = DIRECTIVE_FENCE.match(line)
+        code = CODE_FENCE.match(line) if directive is None else None
+        if directive:
+            flush()
+            fence = directive["fence"]
+            end = i + 1
+            while end < len(lines) and not _closes(lines[end], fence):
+                end += 1
+            options, body = _split_options([textwrap.dedent(l) if directive["indent"] else l for l in lines[i + 1:end]])
+            rendered = render_directive(
+                Directive(directive["name"], directive["arg"], options, "\n".join(body)), context
+            )
+            if rendered.strip():
+                out.extend([rendered, ""])  # a block of its own, whatever follows it
+            i = end + 1
+            continue
+        if code:  # a plain fenced code block: copied verbatim
+            flush()
+            fence = code["fence"]
+            end = i + 1
+            while end < len(lines) and not _closes(lines[end], fence):
+                end += 1
+            out.append("\n".join(lines[i:end + 1]))
+            i = end + 1
+            continue
+        if TARGET.match(line) or COMMENT.match(line):
+            i += 1
+            continue
+        if not line.strip():
+            flush()
+            out.append("")
+        else:
+            paragraph.append(line)
+        i += 1
+    flush()
+    text = "\n".join(out)
+    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+def notebook_markdown(markdown: str, context: PageContext) -> tuple[str, dict[str, dict]]:
+    """``(markdown, attachments)`` for one markdown cell (attachments: images pasted from glue)."""
+    context.attachments = {}
+    return convert(markdown, context), context.attachments

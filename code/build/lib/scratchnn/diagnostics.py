@@ -1,0 +1,392 @@
+"""Look inside a network while it trains, and name what is going wrong.
+
+- ``activation_stats``: per layer, the mean and spread of its outputs, how many sigmoid/tanh units
+  sit in their flat tails (saturated) and how many ReLU units never fire (dead).
+- ``gradient_norms`` and ``update_to_weight_ratios``: how strongly each layer is being pushed.
+- ``overfit_single_batch``: test 1 of the debugging checklist — a correct network can drive the
+  loss on one small batch to almost zero.
+- ``diagnose(history)``: a named ``Finding`` with the numbers behind it and the checklist's fix.
+
+Thresholds are module constants, documented where they are defined, so a chapter can print them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .activations import ReLU, Sigmoid, Tanh
+from .train import backward_for_step
+
+__all__ = [
+    "LayerStats",
+    "record_activations",
+    "activation_stats",
+    "gradient_norms",
+    "history_gradient_norms",
+    "update_to_weight_ratios",
+    "OverfitResult",
+    "overfit_single_batch",
+    "Finding",
+    "diagnose",
+]
+
+# A sigmoid/tanh unit is *saturated* when its local derivative is below this fraction of its peak
+# (sigmoid: s(1-s) < 0.1 * 0.25, i.e. s < 0.026 or s > 0.974; tanh: 1 - t^2 < 0.1, i.e. |t| > 0.949):
+# a gradient passing through it is cut to less than a tenth.
+SATURATION_DERIVATIVE_FRACTION = 0.1
+
+
+# --------------------------------------------------------------------------------------------------
+# Activations
+# --------------------------------------------------------------------------------------------------
+def _leaf_modules(model):
+    """Modules without children, in registration (forward) order, with their dotted names."""
+    return [(name or type(module).__name__, module) for name, module in model.named_modules() if not module._modules]
+
+
+def record_activations(model, x):
+    """Run ``model(x)`` in eval mode and return every leaf layer's output, ``{name: array}``, in forward order.
+
+    Each leaf module's ``forward`` is wrapped for the duration of this one pass (what torch does
+    with forward hooks), so it works for any model built from scratchnn modules.
+    """
+    outputs = {}
+    wrapped = []
+    was_training = model.training
+    try:
+        for name, module in _leaf_modules(model):
+            original = module.forward
+
+            def recording_forward(inputs, _name=name, _forward=original):
+                result = _forward(inputs)
+                outputs[_name] = result
+                return result
+
+            module.__dict__["forward"] = recording_forward  # instance attribute shadows the method
+            wrapped.append(module)
+        model.eval()
+        model(x)
+    finally:
+        for module in wrapped:
+            del module.__dict__["forward"]
+        model.train(was_training)
+    return outputs
+
+
+@dataclass
+class LayerStats:
+    """Statistics of one layer's outputs over a batch.
+
+    ``fraction_saturated`` (sigmoid/tanh only): share of outputs in the flat tails, where the
+    derivative is below ``SATURATION_DERIVATIVE_FRACTION`` of its peak.
+    ``fraction_dead`` (ReLU only): share of units that output 0 for *every* example of the batch —
+    their gradient is 0, so they never learn again. ``fraction_zero`` (ReLU only): share of zero outputs.
+    """
+
+    name: str
+    kind: str
+    mean: float
+    std: float
+    fraction_saturated: float | None = None
+    fraction_dead: float | None = None
+    fraction_zero: float | None = None
+
+
+def _saturated_fraction(module, output):
+    if isinstance(module, Sigmoid):
+        derivative, peak = output * (1.0 - output), 0.25
+    else:
+        derivative, peak = 1.0 - output * output, 1.0
+    return float(np.mean(derivative < SATURATION_DERIVATIVE_FRACTION * peak))
+
+
+def activation_stats(model, x):
+    """``{layer name: LayerStats}`` for every leaf layer's output on the batch ``x`` (eval mode)."""
+    modules = dict(_leaf_modules(model))
+    stats = {}
+    for name, output in record_activations(model, x).items():
+        module = modules[name]
+        output = np.asarray(output, dtype=np.float64)
+        entry = LayerStats(name=name, kind=type(module).__name__, mean=float(output.mean()), std=float(output.std()))
+        if isinstance(module, (Sigmoid, Tanh)):
+            entry.fraction_saturated = _saturated_fraction(module, output)
+        if isinstance(module, ReLU):
+            zero = output.reshape(len(output), -1) <= 0
+            entry.fraction_zero = float(zero.mean())
+            entry.fraction_dead = float(zero.all(axis=0).mean())
+        stats[name] = entry
+    return stats
+
+
+# --------------------------------------------------------------------------------------------------
+# Gradients and updates
+# --------------------------------------------------------------------------------------------------
+def _weight_matrices(model):
+    """Named parameters that are weight matrices (2-D): one per Linear layer, input side first."""
+    return [(name, param) for name, param in model.named_parameters() if param.data.ndim >= 2]
+
+
+def gradient_norms(model, loss_fn, x, y, *, weights_only=True):
+    """``{parameter name: ||dL/dW||_2}`` from one forward and backward pass on ``(x, y)``, in forward order.
+
+    The model runs in training mode and its gradients are left holding this batch's gradient
+    (they are zeroed first). ``weights_only`` keeps the 2-D weight matrices, one per layer.
+    """
+    was_training = model.training
+    model.train()
+    try:
+        model.zero_grad()
+        loss_fn(model(x), y)
+        backward_for_step(model, loss_fn.backward())
+    finally:
+        model.train(was_training)
+    named = _weight_matrices(model) if weights_only else list(model.named_parameters())
+    return {name: float(np.linalg.norm(param.grad.ravel())) for name, param in named}
+
+
+def history_gradient_norms(history, epoch=0, *, suffix="weight"):
+    """``{parameter name: mean gradient norm}`` for one epoch of a ``History``, names ending in ``suffix``."""
+    if not history.grad_norms:
+        raise ValueError("history_gradient_norms: this History has no gradient norms (fit(record_grad_norms=False)?)")
+    return {name: values[epoch] for name, values in history.grad_norms.items() if name.endswith(suffix)}
+
+
+def update_to_weight_ratios(model, loss_fn, optimizer, x, y):
+    """Take ONE real optimizer step on ``(x, y)`` and return ``{name: ||W_after - W_before|| / ||W_before||}``.
+
+    A common rule of thumb (CS231n): around 1e-3 is healthy; far above, the learning rate is too high;
+    far below, too low. Weight matrices only. The step is kept (the model has trained one step).
+    """
+    before = {name: param.data.copy() for name, param in _weight_matrices(model)}
+    was_training = model.training
+    model.train()
+    try:
+        optimizer.zero_grad()
+        loss_fn(model(x), y)
+        backward_for_step(model, loss_fn.backward())
+        optimizer.step()
+    finally:
+        model.train(was_training)
+    ratios = {}
+    for name, param in _weight_matrices(model):
+        scale = np.linalg.norm(before[name].ravel())
+        ratios[name] = float(np.linalg.norm((param.data - before[name]).ravel()) / scale) if scale > 0 else math.inf
+    return ratios
+
+
+# --------------------------------------------------------------------------------------------------
+# Checklist test 1: overfit one batch
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class OverfitResult:
+    """Outcome of ``overfit_single_batch``: ``passed``, the per-step ``losses`` and a plain-words ``message``."""
+
+    passed: bool
+    losses: list
+    target_loss: float
+    message: str
+
+    @property
+    def final_loss(self):
+        return self.losses[-1]
+
+    def __str__(self):
+        return self.message
+
+
+def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss):
+    """Train on the single batch ``(x, y)`` for up to ``steps`` steps; pass if the loss gets below ``target_loss``.
+
+    A network whose forward and backward passes are right, with enough capacity, memorises a
+    small batch: the loss goes to ~0. If it cannot, something is broken before any question of
+    generalisation arises. Stops as soon as the target is reached. Regularisation (dropout,
+    weight decay) fights memorisation: switch it off for this test.
+    """
+    if int(steps) != steps or steps < 1:
+        raise ValueError(f"overfit_single_batch: steps must be a positive integer, got {steps!r}")
+    losses = []
+    was_training = model.training
+    model.train()
+    try:
+        for _ in range(int(steps)):
+            loss = float(loss_fn(model(x), y))
+            losses.append(loss)
+            if not math.isfinite(loss) or loss < target_loss:
+                break
+            optimizer.zero_grad()
+            backward_for_step(model, loss_fn.backward())
+            optimizer.step()
+    finally:
+        model.train(was_training)
+
+    first, last = losses[0], losses[-1]
+    if math.isfinite(last) and last < target_loss:
+        message = (
+            f"PASS: the loss fell from {first:.4g} to {last:.3g} (below the target {target_loss:g}) in "
+            f"{len(losses) - 1} steps: forward and backward are consistent enough to memorise one batch."
+        )
+        return OverfitResult(True, losses, target_loss, message)
+    if not math.isfinite(last):
+        message = (
+            f"FAIL: the loss became {last} at step {len(losses) - 1}: the learning rate is too high "
+            f"(or a division lacks an epsilon). Lower it 10x and run again."
+        )
+    elif last > 0.9 * first:
+        message = (
+            f"FAIL: in {len(losses)} steps the loss only went from {first:.4g} to {last:.4g}. Suspect a bug: "
+            f"check backward with scratchnn.gradcheck.check_module, that zero_grad() and step() are "
+            f"called every step, and that the learning rate is not tiny."
+        )
+    else:
+        message = (
+            f"FAIL: the loss fell from {first:.4g} to {last:.4g} but not below {target_loss:g} in "
+            f"{len(losses)} steps. Give it more steps or a larger learning rate; if it plateaus, the "
+            f"model may be too small or regularised (turn dropout and weight decay off)."
+        )
+    return OverfitResult(False, losses, target_loss, message)
+
+
+# --------------------------------------------------------------------------------------------------
+# diagnose(history)
+# --------------------------------------------------------------------------------------------------
+# Thresholds of diagnose(). "Initial loss" is the loss of the very first step (an untrained network).
+# diverging: a non-finite loss/gradient, or some step's loss spiked above this multiple of the initial
+# loss (an untrained classifier starts near ln(classes); a step far above that means the last update
+# threw the weights off, even if the run later crawled back).
+DIVERGE_SPIKE = 3.0
+# vanishing_gradients: in the first epoch, the input layer's weight-gradient norm is below this
+# fraction of the output layer's (gradients shrink by 100x on their way down).
+VANISHING_RATIO = 1e-2
+# stalled: the final training loss is still above this fraction of the initial loss.
+STALLED_FRACTION = 0.85
+# overfitting: validation loss ended this fraction above its minimum, reached at least
+# OVERFIT_MIN_EPOCHS_SINCE_BEST epochs before the end, while the training loss kept falling;
+# or training accuracy exceeds validation accuracy by OVERFIT_ACC_GAP.
+OVERFIT_VAL_RISE = 0.10
+OVERFIT_MIN_EPOCHS_SINCE_BEST = 2
+OVERFIT_ACC_GAP = 0.10
+# underfitting: training accuracy below this (or, without accuracy, training loss above
+# UNDERFIT_LOSS_FRACTION of the initial loss).
+UNDERFIT_ACC = 0.90
+UNDERFIT_LOSS_FRACTION = 0.25
+
+FIXES = {
+    "diverging": (
+        "Loss explodes: learning rate too high, or numerical instability. Decrease the learning rate "
+        "by 10x, add gradient clipping (clip_grad_norm_), and add an epsilon to any division."
+    ),
+    "stalled": (
+        "Loss does not decrease: learning rate too low, or a gradient issue. Increase the learning "
+        "rate by 10x; if that does not help, check backward with a gradient check."
+    ),
+    "vanishing_gradients": (
+        "Loss barely decreases because the gradient dies on its way to the first layers: use ReLU "
+        "(or GELU) instead of sigmoid/tanh in hidden layers, use He initialisation, add normalisation "
+        "(BatchNorm/LayerNorm), or make the network shallower."
+    ),
+    "overfitting": (
+        "Validation loss increases while training loss decreases: add regularisation (L2 weight decay, "
+        "dropout), get more data or augment it, or stop early at the best validation epoch."
+    ),
+    "underfitting": (
+        "Training loss stays high: the model cannot fit even the training data. Use a bigger model, "
+        "train longer, raise the learning rate or use a schedule, and reduce regularisation."
+    ),
+    "healthy": "Nothing to fix: training and validation loss fall together. Keep the settings.",
+}
+
+
+@dataclass
+class Finding:
+    """What ``diagnose`` concluded: ``name``, the numbers that support it (``evidence``) and the ``fix``."""
+
+    name: str
+    evidence: dict = field(default_factory=dict)
+    fix: str = ""
+
+    def __str__(self):
+        numbers = ", ".join(f"{key}={_fmt(value)}" for key, value in self.evidence.items())
+        return f"{self.name}: {numbers}. Fix: {self.fix}"
+
+
+def _fmt(value):
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _finding(name, **evidence):
+    return Finding(name=name, evidence=evidence, fix=FIXES[name])
+
+
+def diagnose(history):
+    """Name the most pressing problem a ``History`` shows, checked in this order:
+
+    1. ``diverging`` — ``history.diverged`` is set (NaN/inf), or some step's loss spiked above
+       ``DIVERGE_SPIKE`` x the initial loss.
+    2. ``vanishing_gradients`` — first-epoch gradient norm of the input layer's weights below
+       ``VANISHING_RATIO`` x that of the output layer's.
+    3. ``stalled`` — final training loss above ``STALLED_FRACTION`` x the initial loss.
+    4. ``overfitting`` — validation loss ended ``OVERFIT_VAL_RISE`` above a minimum reached at least
+       ``OVERFIT_MIN_EPOCHS_SINCE_BEST`` epochs earlier while the training loss kept falling, or
+       train accuracy beats validation accuracy by ``OVERFIT_ACC_GAP``.
+    5. ``underfitting`` — training accuracy below ``UNDERFIT_ACC`` (without accuracy: final loss
+       above ``UNDERFIT_LOSS_FRACTION`` x the initial loss).
+    6. ``healthy`` otherwise.
+    """
+    if not history.step_loss:
+        raise ValueError("diagnose: the History is empty (no training step was recorded)")
+    initial = history.step_loss[0]
+    if history.diverged is not None:
+        d = history.diverged
+        return _finding("diverging", epoch=d["epoch"], step=d["step"], loss=d["loss"], lr=d["lr"],
+                        initial_loss=initial)
+    if not history.train_loss:
+        raise ValueError("diagnose: the History has no completed epoch")
+    final = history.train_loss[-1]
+    peak_step = int(np.argmax(history.step_loss))
+    peak = history.step_loss[peak_step]
+    if peak > DIVERGE_SPIKE * initial:
+        return _finding("diverging", initial_loss=initial, peak_step_loss=peak, peak_step=peak_step,
+                        final_train_loss=final, lr=history.lr[-1])
+
+    weights = [name for name in history.grad_norms if name.endswith("weight")]
+    if len(weights) >= 2:
+        first_layer, last_layer = history.grad_norms[weights[0]][0], history.grad_norms[weights[-1]][0]
+        ratio = first_layer / last_layer if last_layer > 0 else math.inf
+        if ratio < VANISHING_RATIO:
+            return _finding("vanishing_gradients", input_layer=weights[0], output_layer=weights[-1],
+                            input_grad_norm=first_layer, output_grad_norm=last_layer, ratio=ratio,
+                            loss_fraction_left=final / initial)
+
+    if final > STALLED_FRACTION * initial:
+        return _finding("stalled", initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial,
+                        lr=history.lr[-1])
+
+    if history.val_loss:
+        best_epoch = int(np.argmin(history.val_loss))
+        best, last_val = history.val_loss[best_epoch], history.val_loss[-1]
+        rise = (last_val - best) / best if best > 0 else 0.0
+        sustained = len(history.val_loss) - 1 - best_epoch >= OVERFIT_MIN_EPOCHS_SINCE_BEST
+        train_fell = history.train_loss[-1] < history.train_loss[best_epoch]
+        gap = history.train_acc[-1] - history.val_acc[-1] if history.train_acc and history.val_acc else None
+        if (rise > OVERFIT_VAL_RISE and sustained and train_fell) or (gap is not None and gap > OVERFIT_ACC_GAP):
+            evidence = dict(best_val_epoch=best_epoch, best_val_loss=best, final_val_loss=last_val,
+                            val_loss_rise=rise, final_train_loss=final)
+            if gap is not None:
+                evidence["train_val_acc_gap"] = gap
+            return _finding("overfitting", **evidence)
+
+    if history.train_acc:
+        if history.train_acc[-1] < UNDERFIT_ACC:
+            return _finding("underfitting", final_train_acc=history.train_acc[-1], final_train_loss=final)
+    elif final > UNDERFIT_LOSS_FRACTION * initial:
+        return _finding("underfitting", initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial)
+
+    evidence = dict(final_train_loss=final, loss_fraction_left=final / initial)
+    if history.val_loss:
+        evidence["final_val_loss"] = history.val_loss[-1]
+    if history.val_acc:
+        evidence["final_val_acc"] = history.val_acc[-1]
+    return _finding("healthy", **evidence)

@@ -1,0 +1,280 @@
+"""The book's figures: one function per kind of plot, each returning a ``matplotlib.figure.Figure``.
+
+Call ``use_book_style()`` once at the top of a chapter. The figures are built with
+``matplotlib.figure.Figure`` directly, not through ``pyplot``, so nothing shows or leaks behind
+your back: a figure appears where you display it — as the last expression of a notebook cell,
+with ``IPython.display.display(fig)``, or through ``myst_nb.glue(name, fig)`` — and is freed
+with its last reference. Save one with ``fig.savefig(path)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from importlib import resources
+
+import numpy as np
+
+__all__ = [
+    "use_book_style",
+    "training_curves",
+    "activation_grid",
+    "gradient_norms",
+    "regularization_sweep",
+    "decision_boundary",
+    "misclassified_digits",
+]
+
+STYLE_FILE = "book.mplstyle"
+
+
+def use_book_style():
+    """Apply the book's matplotlib style (``book.mplstyle``) and, in IPython, high-DPI inline figures.
+
+    White opaque backgrounds (figures stay legible on a dark page), the Okabe–Ito colour-blind-safe
+    cycle, readable font sizes, constrained layout, 110 dpi on screen doubled by the ``retina``
+    inline format and 200 dpi when saved. Calling it again changes nothing.
+    """
+    import matplotlib.style
+
+    with resources.as_file(resources.files("scratchnn") / STYLE_FILE) as path:
+        matplotlib.style.use(path)
+    _use_retina_inline_figures()
+
+
+def _use_retina_inline_figures():
+    """Ask the IPython inline backend for double-resolution PNGs, if we run inside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None:
+        return
+    from matplotlib_inline.backend_inline import InlineBackend, set_matplotlib_formats
+
+    # Set the backend's configuration too: the inline backend re-selects its configured formats
+    # when pyplot activates it later, which would otherwise undo set_matplotlib_formats.
+    InlineBackend.instance().figure_formats = {"retina"}
+    set_matplotlib_formats("retina")
+
+
+def _figure(nrows=1, ncols=1, *, figsize=None, **subplot_kw):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False, **subplot_kw)
+    return fig, axes
+
+
+def _histories(histories):
+    """Accept one History or a mapping ``label -> History``; return a list of ``(label, History)``."""
+    if isinstance(histories, Mapping):
+        if not histories:
+            raise ValueError("training_curves: got an empty mapping of histories")
+        return list(histories.items())
+    if not hasattr(histories, "train_loss"):
+        raise TypeError(
+            f"expected a History or a mapping label -> History, got {type(histories).__name__}"
+        )
+    return [(None, histories)]
+
+
+def _epochs_axis(values):
+    return np.arange(1, len(values) + 1)
+
+
+def training_curves(histories, *, title=None, log_loss=False):
+    """Loss and accuracy per epoch, train (solid) against validation (dashed).
+
+    ``histories`` is a ``History`` or a mapping ``label -> History`` to compare runs (one colour
+    per run). The accuracy panel is left out when no run recorded accuracy.
+    """
+    runs = _histories(histories)
+    with_acc = any(h.train_acc or h.val_acc for _, h in runs)
+    fig, axes = _figure(1, 2 if with_acc else 1, figsize=(9.6, 3.8) if with_acc else (6.4, 3.8))
+    panels = [("loss", axes[0, 0])] + ([("acc", axes[0, 1])] if with_acc else [])
+    for index, (label, history) in enumerate(runs):
+        color = f"C{index % 7}"
+        for metric, ax in panels:
+            for split, style in (("train", "-"), ("val", "--")):
+                values = np.asarray(getattr(history, f"{split}_{metric}"), dtype=float)
+                if values.size == 0:
+                    continue
+                name = split if label is None else f"{label} ({split})"
+                ax.plot(_epochs_axis(values), values, style, color=color, marker="o", markersize=3, label=name)
+    for metric, ax in panels:
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss" if metric == "loss" else "accuracy")
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.legend()
+    if log_loss:
+        axes[0, 0].set_yscale("log")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _resolve_activations(activations):
+    """Names -> ``(function, derivative)`` pairs from ``scratchnn.activations`` (``name`` and ``name_grad``)."""
+    if isinstance(activations, Mapping):
+        return dict(activations)
+    from . import activations as module
+
+    resolved = {}
+    for name in activations:
+        function, derivative = getattr(module, name, None), getattr(module, f"{name}_grad", None)
+        if function is None or derivative is None:
+            raise ValueError(
+                f"activation_grid: scratchnn.activations has no {name!r} and {name + '_grad'!r}; "
+                f"pass names like 'relu' or a mapping name -> (function, derivative)"
+            )
+        resolved[name] = (function, derivative)
+    return resolved
+
+
+def activation_grid(activations=("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"), *, x=None):
+    """One panel per activation: the function (solid) and its derivative (dashed) on the same axes.
+
+    ``activations`` is a sequence of names from ``scratchnn.activations`` (each with a ``name_grad``)
+    or a mapping ``label -> (function, derivative)``. ``x`` defaults to 401 points on [-5, 5].
+    """
+    functions = _resolve_activations(activations)
+    if not functions:
+        raise ValueError("activation_grid: no activations given")
+    x = np.linspace(-5.0, 5.0, 401) if x is None else np.asarray(x, dtype=float)
+    ncols = min(3, len(functions))
+    nrows = -(-len(functions) // ncols)
+    fig, axes = _figure(nrows, ncols, figsize=(3.3 * ncols, 2.7 * nrows), sharex=True)
+    for ax, (name, (function, derivative)) in zip(axes.flat, functions.items()):
+        ax.axhline(0.0, color="0.6", linewidth=0.8)
+        ax.plot(x, function(x), color="C0", label="f(x)")
+        ax.plot(x, derivative(x), "--", color="C1", label="f'(x)")
+        ax.set_title(name)
+    for ax in axes.flat[len(functions) :]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("x")
+    axes[0, 0].legend(loc="upper left")
+    return fig
+
+
+def gradient_norms(norms, *, title=None, log=True, xlabel="layer (input → output)"):
+    """Gradient norm per layer: ``norms`` maps layer name -> norm, or run label -> such a mapping.
+
+    Vanishing gradients show as a line falling steeply towards the input layer (log scale).
+    ``scratchnn.diagnostics.gradient_norms`` produces the per-layer mapping.
+    """
+    if not isinstance(norms, Mapping) or not norms:
+        raise TypeError("gradient_norms: expected a non-empty mapping layer -> norm (or label -> mapping)")
+    runs = norms if all(isinstance(v, Mapping) for v in norms.values()) else {None: norms}
+    fig, axes = _figure(1, 1)
+    ax = axes[0, 0]
+    for index, (label, per_layer) in enumerate(runs.items()):
+        names = list(per_layer)
+        values = np.asarray([per_layer[name] for name in names], dtype=float)
+        ax.plot(np.arange(len(names)), values, marker="o", color=f"C{index % 7}", label=label)
+        ax.set_xticks(np.arange(len(names)), names, rotation=45 if len(names) > 6 else 0, ha="right" if len(names) > 6 else "center")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("gradient norm ‖∂L/∂W‖₂")
+    if any(label is not None for label in runs):
+        ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def regularization_sweep(strengths, train_scores, test_scores, *, xlabel="regularization strength λ",
+                         ylabel="accuracy", title=None, logx=True, labels=("train", "test")):
+    """Train and test score against regularization strength, log x axis by default.
+
+    The gap between the curves is overfitting; where both fall, the model underfits. A strength
+    of 0 cannot sit on a log axis, so it is drawn as a dotted horizontal reference instead.
+    ``labels`` names the two curves (e.g. ``("train", "validation")``).
+    """
+    strengths = np.asarray(strengths, dtype=float)
+    train_scores = np.asarray(train_scores, dtype=float)
+    test_scores = np.asarray(test_scores, dtype=float)
+    if not (strengths.shape == train_scores.shape == test_scores.shape) or strengths.ndim != 1:
+        raise ValueError(
+            f"regularization_sweep: strengths, train_scores and test_scores must be 1-D and equally long, "
+            f"got shapes {strengths.shape}, {train_scores.shape}, {test_scores.shape}"
+        )
+    fig, axes = _figure(1, 1)
+    ax = axes[0, 0]
+    positive = strengths > 0 if logx else np.ones_like(strengths, dtype=bool)
+    train_label, test_label = labels
+    ax.plot(strengths[positive], train_scores[positive], "o-", color="C0", label=train_label)
+    ax.plot(strengths[positive], test_scores[positive], "s-", color="C1", label=test_label)
+    if logx:
+        ax.set_xscale("log")
+        for scores, color, split in ((train_scores, "C0", train_label), (test_scores, "C1", test_label)):
+            for value in scores[~positive]:
+                ax.axhline(value, color=color, linestyle=":", label=f"{split}, λ = 0")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def decision_boundary(model, x, y, *, resolution=300, padding=0.5, title=None):
+    """Predicted class over the plane (filled regions) with the data points on top, for 2-D inputs.
+
+    The model is evaluated in eval mode on a ``resolution x resolution`` grid spanning the data.
+    One output column is read as a binary logit (class 1 when positive), several as class scores.
+    """
+    from .train import predict
+
+    x, y = np.asarray(x), np.asarray(y).reshape(-1)
+    if x.ndim != 2 or x.shape[1] != 2:
+        raise ValueError(f"decision_boundary: expected x of shape (n, 2), got {x.shape}")
+    lo, hi = x.min(axis=0) - padding, x.max(axis=0) + padding
+    g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = np.column_stack([g0.ravel(), g1.ravel()])
+    scores = predict(model, grid, batch_size=4096)
+    classes = (scores[:, 0] > 0).astype(int) if scores.shape[1] == 1 else scores.argmax(axis=1)
+    labels = np.unique(np.concatenate([np.unique(y.astype(int)), np.unique(classes)]))
+    fig, axes = _figure(1, 1, figsize=(5.0, 4.4))
+    ax = axes[0, 0]
+    from matplotlib.colors import ListedColormap
+
+    colors = [f"C{int(k) % 7}" for k in labels]
+    ax.contourf(g0, g1, np.searchsorted(labels, classes).reshape(g0.shape), levels=np.arange(len(labels) + 1) - 0.5,
+                cmap=ListedColormap(colors), alpha=0.25)
+    for k, color in zip(labels, colors):
+        mask = y.astype(int) == k
+        ax.scatter(x[mask, 0], x[mask, 1], s=12, color=color, edgecolors="white", linewidths=0.4, label=f"class {k}")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal")
+    ax.grid(False)
+    ax.legend(loc="upper right", fontsize=9)
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+def misclassified_digits(x, y_true, y_pred, *, n=20, ncols=10, image_shape=(28, 28)):
+    """A grid of the first ``n`` misclassified images, each titled ``true → predicted``.
+
+    ``x`` holds flattened images (``(N, 784)`` for MNIST); ``y_true`` and ``y_pred`` are class labels.
+    """
+    x, y_true, y_pred = np.asarray(x), np.asarray(y_true), np.asarray(y_pred)
+    if not (len(x) == len(y_true) == len(y_pred)):
+        raise ValueError(
+            f"misclassified_digits: x, y_true and y_pred must be equally long, got {len(x)}, {len(y_true)}, {len(y_pred)}"
+        )
+    wrong = np.flatnonzero(y_true != y_pred)[:n]
+    if wrong.size == 0:
+        raise ValueError("misclassified_digits: every prediction is correct, there is nothing to show")
+    ncols = min(ncols, wrong.size)
+    nrows = -(-wrong.size // ncols)
+    fig, axes = _figure(nrows, ncols, figsize=(1.1 * ncols, 1.35 * nrows))
+    for ax in axes.flat:
+        ax.set_axis_off()
+    for ax, index in zip(axes.flat, wrong):
+        ax.imshow(x[index].reshape(image_shape), cmap="gray_r", vmin=0.0, vmax=1.0)
+        ax.set_title(f"{y_true[index]} → {y_pred[index]}", fontsize=10)
+    return fig

@@ -1,0 +1,798 @@
+"""The training loop: ``fit`` a model, ``evaluate`` it, ``predict`` with it, and the callbacks that steer it.
+
+One epoch of minibatch stochastic gradient descent is, for every shuffled minibatch ``(x_b, y_b)``::
+
+    logits = model(x_b)                          # forward: each layer keeps what backward needs
+    loss   = loss_fn(logits, y_b)                # a float (mean over the batch)
+    optimizer.zero_grad()                        # backward *adds* into .grad, so clear it first
+    model.backward(loss_fn.backward(), input_grad=False)  # chain rule down the layers; no dL/dx_b
+    optimizer.step()                             # theta <- theta - lr * dL/dtheta (or momentum / Adam)
+
+``fit`` wraps exactly that loop with what a practitioner needs around it: a seeded shuffle, a record of
+every number (``History``), progress bars, callbacks (early stopping, learning-rate schedules) and an
+immediate, explained stop when the loss or a gradient stops being a finite number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "History",
+    "Evaluation",
+    "TrainingDiverged",
+    "fit",
+    "evaluate",
+    "predict",
+    "Callback",
+    "EarlyStopping",
+    "StepLR",
+    "CosineWithWarmup",
+    "make_mlp",
+    "add_cli",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# What a run records
+# --------------------------------------------------------------------------------------------------
+@dataclass
+class History:
+    """Everything ``fit`` measured, one list entry per completed epoch unless noted.
+
+    - ``train_loss``/``train_acc``: running means over the epoch's minibatches, weighted by batch
+      size and measured in training mode while the weights move (as Keras reports them). Accuracy
+      lists stay empty when the task is not classification.
+    - ``val_loss``/``val_acc``: a full pass over ``val`` in eval mode after the epoch (empty without ``val``).
+    - ``lr``: the learning rate of the epoch's last step; ``seconds``: wall time of the epoch incl. validation.
+    - ``grad_norms``: per named parameter (``"0.weight"``...), the mean over the epoch's steps of the
+      L2 norm of that parameter's loss gradient, ``||dL/dW||_2`` (before weight decay).
+    - ``step_loss``: the loss of every step, in order (a diverged run ends with the non-finite one).
+    - ``stopped_early``: a callback asked to stop; ``diverged``: where and why a run hit a non-finite
+      number (``None`` for a run that finished).
+    """
+
+    train_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    grad_norms: dict = field(default_factory=dict)
+    step_loss: list = field(default_factory=list)
+    steps_per_epoch: int = 0
+    stopped_early: bool = False
+    diverged: dict | None = None
+
+    @property
+    def epochs(self):
+        """Number of completed epochs."""
+        return len(self.train_loss)
+
+    def to_dict(self):
+        """Plain JSON-ready data (non-finite losses become None: JSON has no NaN)."""
+
+        def clean(value):
+            if isinstance(value, float) and not math.isfinite(value):
+                return None
+            if isinstance(value, list):
+                return [clean(v) for v in value]
+            if isinstance(value, dict):
+                return {k: clean(v) for k, v in value.items()}
+            return value
+
+        return clean(asdict(self))
+
+    @classmethod
+    def from_dict(cls, data):
+        """Rebuild a History saved with ``to_dict`` (None read back as NaN)."""
+
+        def restore(values):
+            return [math.nan if v is None else v for v in values]
+
+        fields = dict(data)
+        for name in ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "step_loss"):
+            fields[name] = restore(fields.get(name, []))
+        fields["grad_norms"] = {k: restore(v) for k, v in fields.get("grad_norms", {}).items()}
+        return cls(**fields)
+
+
+class TrainingDiverged(FloatingPointError):
+    """A loss or gradient became NaN or infinite; training stopped at that step.
+
+    ``history`` holds everything recorded up to the failure (``history.step_loss`` ends with the
+    bad value), so the explosion can still be plotted. ``epoch`` and ``step`` count from 0;
+    ``parameter`` names the first parameter (in forward order) whose gradient was not finite, or
+    ``None`` when the loss itself overflowed before any gradient was computed.
+    """
+
+    def __init__(self, message, *, history, epoch, step, parameter, loss):
+        super().__init__(message)
+        self.history = history
+        self.epoch = epoch
+        self.step = step
+        self.parameter = parameter
+        self.loss = loss
+
+
+class Evaluation(tuple):
+    """``(loss, accuracy)``; also readable as ``.loss`` and ``.accuracy``.
+
+    ``loss`` is None when no loss function was given; ``accuracy`` is None for non-classification outputs.
+    """
+
+    def __new__(cls, loss, accuracy):
+        return super().__new__(cls, (loss, accuracy))
+
+    loss = property(lambda self: self[0])
+    accuracy = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f"Evaluation(loss={self[0]!r}, accuracy={self[1]!r})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Callbacks
+# --------------------------------------------------------------------------------------------------
+class Callback:
+    """Hooks that ``fit`` calls; override the ones you need.
+
+    ``on_epoch_end`` returns True to stop training after this epoch. ``on_step_begin`` runs before
+    every optimizer step (learning-rate schedules that change within an epoch use it); ``fit`` only
+    calls it on callbacks that override it, so the per-step cost is zero for the others.
+    """
+
+    def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
+        pass
+
+    def on_step_begin(self, step, optimizer):
+        pass
+
+    def on_epoch_end(self, history, model, optimizer):
+        return False
+
+    def on_train_end(self, history, model, optimizer):
+        pass
+
+
+_MONITORS = ("val_loss", "val_acc", "train_loss", "train_acc")
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    Losses improve by going down, accuracies by going up. With ``restore_best`` the weights of the
+    best epoch (a ``state_dict`` copy) are loaded back when training ends, however it ends.
+    ``best_epoch`` (0-based) and ``best`` hold the best epoch and its value afterwards.
+    """
+
+    def __init__(self, patience, min_delta=0.0, restore_best=True, monitor="val_loss"):
+        if monitor not in _MONITORS:
+            raise ValueError(f"EarlyStopping: monitor must be one of {_MONITORS}, got {monitor!r}")
+        if int(patience) != patience or patience < 1:
+            raise ValueError(f"EarlyStopping: patience must be a positive integer, got {patience!r}")
+        if min_delta < 0:
+            raise ValueError(f"EarlyStopping: min_delta must be >= 0, got {min_delta!r}")
+        self.patience = int(patience)
+        self.min_delta = float(min_delta)
+        self.restore_best = restore_best
+        self.monitor = monitor
+        self.best = None
+        self.best_epoch = None
+        self._best_state = None
+
+    def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
+        if self.monitor.startswith("val_") and not has_val:
+            raise ValueError(
+                f"EarlyStopping monitors {self.monitor!r} but fit() got no validation data: "
+                f"pass val=(x_val, y_val) or use monitor='train_loss'"
+            )
+        self.best, self.best_epoch, self._best_state = None, None, None
+
+    def on_epoch_end(self, history, model, optimizer):
+        values = getattr(history, self.monitor)
+        if not values:
+            raise ValueError(f"EarlyStopping: History has no {self.monitor!r} (not a classification task?)")
+        value, epoch = values[-1], len(values) - 1
+        sign = 1.0 if self.monitor.endswith("loss") else -1.0  # compare as "lower is better"
+        if self.best is None or sign * value < sign * self.best - self.min_delta:
+            self.best, self.best_epoch = value, epoch
+            if self.restore_best:
+                self._best_state = model.state_dict()
+        return epoch - self.best_epoch >= self.patience
+
+    def on_train_end(self, history, model, optimizer):
+        if self.restore_best and self._best_state is not None:
+            model.load_state_dict(self._best_state)
+
+
+class _Schedule(Callback):
+    """Base of the learning-rate schedules: remembers the optimizer's starting rate."""
+
+    base_lr = None
+
+    def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
+        self.base_lr = _get_lr(optimizer)
+
+
+class StepLR(_Schedule):
+    """Multiply the learning rate by ``gamma`` every ``step_size`` epochs (as ``torch.optim.lr_scheduler.StepLR``).
+
+    ``lr_epoch = lr_0 * gamma ** (epoch // step_size)``
+    """
+
+    def __init__(self, step_size, gamma=0.1):
+        if int(step_size) != step_size or step_size < 1:
+            raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
+        self.step_size = int(step_size)
+        self.gamma = float(gamma)
+
+    def on_epoch_end(self, history, model, optimizer):
+        _set_lr(optimizer, self.base_lr * self.gamma ** (history.epochs // self.step_size))
+        return False
+
+
+class CosineWithWarmup(_Schedule):
+    """Linear warm-up then cosine decay, updated every step.
+
+    For step ``t`` of ``T`` total with ``W`` warm-up steps (``warmup_epochs * steps_per_epoch``)::
+
+        lr_t = lr_0 * (t + 1) / W                                          for t < W
+        lr_t = min_lr + (lr_0 - min_lr) * (1 + cos(pi * (t - W) / (T - W))) / 2   afterwards
+
+    With ``warmup_epochs=0`` this is ``torch.optim.lr_scheduler.CosineAnnealingLR`` with
+    ``T_max = T`` stepped per batch; the warm-up matches ``transformers``' cosine-with-warm-up schedule.
+    Warm-up keeps the first, large and badly aimed gradients of a fresh network from throwing
+    the weights far off; the cosine tail anneals into a minimum.
+    """
+
+    def __init__(self, warmup_epochs=1.0, min_lr=0.0):
+        if warmup_epochs < 0:
+            raise ValueError(f"CosineWithWarmup: warmup_epochs must be >= 0, got {warmup_epochs!r}")
+        self.warmup_epochs = warmup_epochs
+        self.min_lr = float(min_lr)
+
+    def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
+        super().on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch, has_val=has_val)
+        self.total_steps = epochs * steps_per_epoch
+        self.warmup_steps = min(round(self.warmup_epochs * steps_per_epoch), self.total_steps - 1)
+
+    def lr_at(self, step):
+        """The learning rate this schedule gives step ``step`` (0-based)."""
+        if step < self.warmup_steps:
+            return self.base_lr * (step + 1) / self.warmup_steps
+        progress = (step - self.warmup_steps) / max(1, self.total_steps - self.warmup_steps)
+        return self.min_lr + (self.base_lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
+
+    def on_step_begin(self, step, optimizer):
+        _set_lr(optimizer, self.lr_at(step))
+
+
+def _get_lr(optimizer):
+    return float(optimizer.lr)
+
+
+def _set_lr(optimizer, lr):
+    optimizer.lr = lr
+
+
+# --------------------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------------------
+def _check_xy(name, data):
+    """Validate an ``(x, y)`` pair and return it as arrays."""
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise TypeError(f"{name} must be an (x, y) tuple of arrays, got {type(data).__name__}")
+    x, y = np.asarray(data[0]), np.asarray(data[1])
+    if x.ndim < 1 or len(x) != len(y):
+        raise ValueError(f"{name}: x and y must have the same number of examples, got {x.shape} and {y.shape}")
+    if len(x) == 0:
+        raise ValueError(f"{name} is empty")
+    return x, y
+
+
+def _correct(output, y):
+    """Number of correct predictions, or None when (output, y) is not a classification pair.
+
+    Integer labels with one column per class are scored by argmax; a single logit column (binary
+    classification with BCEWithLogitsLoss) by its sign.
+    """
+    if output.ndim != 2:
+        return None
+    if output.shape[1] > 1 and y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+        return int(np.count_nonzero(output.argmax(axis=1) == y))
+    if output.shape[1] == 1 and np.all((y == 0) | (y == 1)):
+        return int(np.count_nonzero((output > 0) == (y.reshape(output.shape) == 1)))
+    return None
+
+
+class _restore_mode:
+    """Context manager: put a model in train/eval mode, restore its previous mode on exit."""
+
+    def __init__(self, model, training):
+        self.model, self.training = model, training
+
+    def __enter__(self):
+        self.was_training = self.model.training
+        self.model.train(self.training)
+
+    def __exit__(self, *exc):
+        self.model.train(self.was_training)
+
+
+def predict(model, x, *, batch_size=1000):
+    """The model's outputs for every row of ``x``, computed in eval mode in batches."""
+    x = np.asarray(x)
+    with _restore_mode(model, False):
+        return np.concatenate([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+
+def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
+    """Mean loss and accuracy of ``model`` on ``(x, y)`` in eval mode -> ``Evaluation(loss, accuracy)``.
+
+    Batches only bound memory: the mean is weighted by batch size, so the result equals one big batch.
+    """
+    x, y = _check_xy("evaluate", (x, y))
+    total_loss, total_correct = 0.0, 0
+    with _restore_mode(model, False):
+        for start in range(0, len(x), batch_size):
+            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            output = model(xb)
+            if loss_fn is not None:
+                total_loss += float(loss_fn(output, yb)) * len(xb)
+            correct = _correct(output, yb)
+            total_correct = None if correct is None or total_correct is None else total_correct + correct
+    loss = total_loss / len(x) if loss_fn is not None else None
+    accuracy = total_correct / len(x) if total_correct is not None else None
+    return Evaluation(loss, accuracy)
+
+
+# --------------------------------------------------------------------------------------------------
+# The loop
+# --------------------------------------------------------------------------------------------------
+def backward_for_step(model, grad_output):
+    """``model.backward(grad_output)`` for a training step: parameter gradients only.
+
+    Nobody needs the gradient with respect to the data, and for a first ``Linear`` layer it costs
+    a matrix product as large as the forward one, so it is skipped where the model supports
+    ``input_grad=False`` (torch skips it too: the data does not require grad).
+    """
+    if model.can_skip_input_grad:
+        model.backward(grad_output, input_grad=False)
+    else:
+        model.backward(grad_output)
+
+
+def _check_batch(xb, index, *, epoch, step):
+    """Raise a ValueError naming the rows if the training batch itself holds NaN or inf."""
+    if np.issubdtype(xb.dtype, np.floating):
+        bad_rows = ~np.isfinite(xb.reshape(len(xb), -1)).all(axis=1)
+        if bad_rows.any():
+            rows = np.sort(index[bad_rows])
+            shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+            raise ValueError(f"fit: the train inputs contain NaN or inf: {len(rows)} image(s) of the batch at "
+                             f"epoch {epoch}, step {step} (train rows {shown}); clean the data before training")
+
+
+def _first_nonfinite_gradient(named_params):
+    for name, param in named_params:
+        if not np.isfinite(param.grad).all():
+            return name
+    return None
+
+
+def _blew_up(named_params, error):
+    """Did this forward-pass error come from weights or activations that stopped being finite?"""
+    mentions_nonfinite = re.search(r"\bnan\b|\binf\b|non-finite", str(error), re.IGNORECASE)
+    return mentions_nonfinite is not None or any(not np.isfinite(p.data).all() for _, p in named_params)
+
+
+def _diverged(history, named_params, *, epoch, step, steps_per_epoch, loss, parameter, lr, in_forward=False):
+    where = f"epoch {epoch}, step {step} (step {step - epoch * steps_per_epoch} of the epoch; both count from 0)"
+    if parameter is not None:
+        what = (f"the gradient of '{parameter}' became non-finite (loss {loss:.4g}); it is the first "
+                f"parameter, in forward order, with a NaN or infinite gradient")
+    else:
+        what = "a layer received NaN or inf from the layer before it" if in_forward else f"the loss became {loss}"
+        broken = next((name for name, p in named_params if not np.isfinite(p.data).all()), None)
+        if broken is not None:
+            what += f", because '{broken}' now holds non-finite weights"
+        else:
+            what += ", although every weight is finite: the activations overflowed"
+    history.diverged = {"epoch": epoch, "step": step, "parameter": parameter, "loss": loss, "lr": lr}
+    message = (
+        f"Training diverged at {where}: {what}. Learning rate {lr:.3g} too high? "
+        f"Lower it 10x or clip gradients (scratchnn.optim.clip_grad_norm_); also check that the inputs "
+        f"are scaled (MNIST pixels in [0, 1]) and that the initialisation suits the activation. "
+        f"The partial History is on this exception's .history."
+    )
+    return TrainingDiverged(message, history=history, epoch=epoch, step=step, parameter=parameter, loss=loss)
+
+
+def fit(
+    model,
+    loss_fn,
+    optimizer,
+    train,
+    *,
+    val=None,
+    epochs,
+    batch_size,
+    callbacks=(),
+    seed,
+    progress=True,
+    augment: Callable | None = None,
+    record_grad_norms=True,
+    drop_last=False,
+):
+    """Train ``model`` on ``train = (x, y)`` for ``epochs`` epochs of shuffled minibatches -> ``History``.
+
+    - ``seed`` drives the shuffle (and ``augment``): the same seed, model initialisation and
+      thread count give an identical History (``seconds`` aside).
+    - ``augment(x_batch, rng) -> x_batch`` transforms each training batch (never ``val``).
+    - ``record_grad_norms`` measures every gradient's norm at every step; that same measurement
+      is what detects a non-finite gradient at the step it happens (without it only the loss is
+      checked, and a bad gradient is caught one step later through the loss).
+    - The model is in training mode during the epochs and eval mode for validation; its previous
+      mode is restored at the end. A non-finite loss or gradient raises ``TrainingDiverged`` at once;
+      if the batch itself held NaN or inf, a ``ValueError`` naming its rows is raised instead.
+    """
+    x, y = _check_xy("train", train)
+    if val is not None:
+        x_val, y_val = _check_xy("val", val)
+    if int(epochs) != epochs or epochs < 1:
+        raise ValueError(f"fit: epochs must be a positive integer, got {epochs!r}")
+    if int(batch_size) != batch_size or batch_size < 1:
+        raise ValueError(f"fit: batch_size must be a positive integer, got {batch_size!r}")
+    n = len(x)
+    if drop_last and n < batch_size:
+        raise ValueError(f"fit: drop_last with batch_size {batch_size} leaves no batch of {n} examples")
+
+    # Validation data is checked here, once. Training batches are checked only when a step fails
+    # (see _check_batch): scanning all 60,000 MNIST images would cost 3% of an epoch, every call.
+    if val is not None and np.issubdtype(x_val.dtype, np.floating) and not np.isfinite(x_val).all():
+        raise ValueError("fit: the val inputs contain NaN or inf; clean the data before training")
+
+    rng = np.random.default_rng(seed)
+    steps_per_epoch = n // batch_size if drop_last else math.ceil(n / batch_size)
+    named_params = list(model.named_parameters())
+    if not named_params:
+        raise ValueError("fit: the model has no parameters to train")
+    history = History(steps_per_epoch=steps_per_epoch)
+    if record_grad_norms:
+        history.grad_norms = {name: [] for name, _ in named_params}
+    callbacks = list(callbacks)
+    step_callbacks = [c for c in callbacks if type(c).on_step_begin is not Callback.on_step_begin]
+    for callback in callbacks:
+        callback.on_train_begin(
+            model, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch, has_val=val is not None
+        )
+
+    bar = _progress_bar(epochs * steps_per_epoch) if progress else None
+    step = 0
+    # NumPy's overflow/invalid warnings are silenced inside the loop: the divergence check below
+    # reports the same event once, as TrainingDiverged with its step, layer and likely cause.
+    with _restore_mode(model, True), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        try:
+            for epoch in range(epochs):
+                started = time.perf_counter()
+                order = rng.permutation(n)
+                loss_sum, correct_sum, seen = 0.0, 0, 0
+                norm_sums = np.zeros(len(named_params))
+                for start in range(0, steps_per_epoch * batch_size, batch_size):
+                    index = order[start : start + batch_size]
+                    xb, yb = x[index], y[index]
+                    if augment is not None:
+                        xb = augment(xb, rng)
+                    for callback in step_callbacks:
+                        callback.on_step_begin(step, optimizer)
+
+                    try:
+                        output = model(xb)
+                    except ValueError as error:
+                        _check_batch(xb, index, epoch=epoch, step=step)
+                        # The batch is finite, so a layer refusing a non-finite input means the
+                        # weights or activations blew up after the previous update.
+                        if _blew_up(named_params, error):
+                            history.step_loss.append(math.nan)
+                            raise _diverged(history, named_params, epoch=epoch, step=step,
+                                            steps_per_epoch=steps_per_epoch, loss=math.nan, parameter=None,
+                                            lr=_get_lr(optimizer), in_forward=True) from error
+                        raise
+                    loss = float(loss_fn(output, yb))
+                    history.step_loss.append(loss)
+                    if not math.isfinite(loss):
+                        _check_batch(xb, index, epoch=epoch, step=step)
+                        raise _diverged(history, named_params, epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
+                                        loss=loss, parameter=None, lr=_get_lr(optimizer))
+                    optimizer.zero_grad()
+                    backward_for_step(model, loss_fn.backward())
+                    if record_grad_norms:
+                        # One dot product per parameter gives its norm; NaN/inf anywhere makes it non-finite.
+                        squares = [float(np.dot(p.grad.ravel(), p.grad.ravel())) for _, p in named_params]
+                        if not math.isfinite(sum(squares)):
+                            bad = _first_nonfinite_gradient(named_params)
+                            if bad is not None:
+                                raise _diverged(history, named_params, epoch=epoch, step=step,
+                                                steps_per_epoch=steps_per_epoch, loss=loss,
+                                                parameter=bad, lr=_get_lr(optimizer))
+                        norm_sums += np.sqrt(squares)  # a finite gradient whose square overflowed -> inf
+                    optimizer.step()
+
+                    loss_sum += loss * len(xb)
+                    seen += len(xb)
+                    if correct_sum is not None:
+                        correct = _correct(output, yb)
+                        correct_sum = None if correct is None else correct_sum + correct
+                    step += 1
+                    if bar is not None:
+                        bar.update()
+
+                history.train_loss.append(loss_sum / seen)
+                if correct_sum is not None:
+                    history.train_acc.append(correct_sum / seen)
+                if record_grad_norms:
+                    for (name, _), total in zip(named_params, norm_sums):
+                        history.grad_norms[name].append(float(total / steps_per_epoch))
+                if val is not None:
+                    val_loss, val_acc = evaluate(model, x_val, y_val, loss_fn)
+                    history.val_loss.append(val_loss)
+                    if val_acc is not None:
+                        history.val_acc.append(val_acc)
+                history.lr.append(_get_lr(optimizer))
+                history.seconds.append(time.perf_counter() - started)
+                if bar is not None:
+                    bar.set_postfix(_summary(history), refresh=False)
+                    bar.set_description(f"epoch {epoch + 1}/{epochs}")
+
+                stop = False
+                for callback in callbacks:
+                    stop = bool(callback.on_epoch_end(history, model, optimizer)) or stop
+                if stop:
+                    history.stopped_early = True
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+    for callback in callbacks:
+        callback.on_train_end(history, model, optimizer)
+    return history
+
+
+def _progress_bar(total):
+    """A tqdm bar: the notebook widget where one can be drawn, text otherwise."""
+    try:
+        import ipywidgets  # noqa: F401  (without it tqdm.auto warns in notebooks instead of drawing)
+        from tqdm.auto import tqdm
+    except ImportError:
+        from tqdm import tqdm
+    return tqdm(total=total, unit="step", desc="training")
+
+
+def _summary(history):
+    """The latest epoch's numbers, short, for the progress bar."""
+    parts = {"loss": f"{history.train_loss[-1]:.4f}"}
+    if history.train_acc:
+        parts["acc"] = f"{history.train_acc[-1]:.4f}"
+    if history.val_loss:
+        parts["val_loss"] = f"{history.val_loss[-1]:.4f}"
+    if history.val_acc:
+        parts["val_acc"] = f"{history.val_acc[-1]:.4f}"
+    return parts
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the usual model, and the command line
+# --------------------------------------------------------------------------------------------------
+ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid")
+
+
+def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, seed, dtype=np.float32):
+    """A multilayer perceptron ``Linear -> activation [-> Dropout] -> ... -> Linear`` (logits out).
+
+    ``sizes`` lists the layer widths, input first: ``[784, 256, 128, 10]``. ``init`` defaults to
+    He for the ReLU family and Xavier for tanh/sigmoid (the seed's guidance). ``seed`` seeds the
+    weights (and the dropout masks).
+    """
+    from . import activations as act
+    from .layers import Linear
+    from .module import Sequential
+    from .regularization import Dropout
+
+    modules = {"relu": act.ReLU, "leaky_relu": act.LeakyReLU, "gelu": act.GELU, "silu": act.SiLU,
+               "tanh": act.Tanh, "sigmoid": act.Sigmoid}
+    if activation not in modules:
+        raise ValueError(f"make_mlp: activation must be one of {ACTIVATIONS}, got {activation!r}")
+    sizes = [int(s) for s in sizes]
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise ValueError(f"make_mlp: sizes needs an input and an output width, all >= 1, got {sizes}")
+    if init is None:
+        init = "xavier_normal" if activation in ("tanh", "sigmoid") else "he_normal"
+    rng = np.random.default_rng(seed)
+    layers = []
+    for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+        last = index == len(sizes) - 2
+        layers.append(Linear(fan_in, fan_out, init=init, rng=rng, dtype=dtype))
+        if not last:
+            layers.append(modules[activation]())
+            if dropout:
+                layers.append(Dropout(dropout, rng=rng))
+    return Sequential(*layers)
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    parse.__name__ = f"positive {kind.__name__}"
+    return parse
+
+
+def _non_negative(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
+    return value
+
+
+def add_cli(subparsers):
+    """Register ``python -m scratchnn train``."""
+    parser = subparsers.add_parser(
+        "train",
+        help="train an MLP on MNIST and report the test accuracy",
+        description=(
+            "Train a multilayer perceptron on MNIST (60,000 training images) with scratchnn and report "
+            "the test accuracy on the 10,000 test images. The defaults are the module's seed recipe: "
+            "784-256-128-10, ReLU, He init, SGD lr 0.01, batch 64, 10 epochs."
+        ),
+        epilog=(
+            "examples:\n"
+            "  python -m scratchnn train --epochs 1\n"
+            "  python -m scratchnn train --hidden 512 256 --momentum 0.9 --lr 0.05 --schedule cosine "
+            "--augment-shift 2 --json run.json"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    model = parser.add_argument_group("model")
+    model.add_argument("--hidden", type=_positive(int), nargs="+", default=[256, 128], metavar="WIDTH",
+                       help="hidden layer widths (default: 256 128)")
+    model.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation (default: relu)")
+    model.add_argument("--init", default=None, metavar="NAME",
+                       help="weight initializer from scratchnn.init (default: he_normal for ReLU-like, "
+                            "xavier_normal for tanh/sigmoid)")
+    model.add_argument("--dropout", type=_non_negative, default=0.0, metavar="P",
+                       help="dropout probability after each hidden activation (default: 0)")
+    opt = parser.add_argument_group("optimisation")
+    opt.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="(default: sgd)")
+    opt.add_argument("--lr", type=_positive(float), default=None,
+                     help="learning rate (default: 0.01 for sgd, 0.001 for adam)")
+    opt.add_argument("--momentum", type=_non_negative, default=0.0, help="SGD momentum (default: 0)")
+    opt.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD, needs --momentum)")
+    opt.add_argument("--weight-decay", type=_non_negative, default=0.0, metavar="LAMBDA",
+                     help="L2 weight decay, as torch's weight_decay (default: 0)")
+    opt.add_argument("--batch-size", type=_positive(int), default=64, help="(default: 64)")
+    opt.add_argument("--epochs", type=_positive(int), default=10, help="(default: 10)")
+    opt.add_argument("--schedule", choices=("none", "cosine"), default="none",
+                     help="learning-rate schedule: none, or cosine decay after a linear warm-up (default: none)")
+    opt.add_argument("--warmup-epochs", type=_non_negative, default=1.0,
+                     help="warm-up length for --schedule cosine, in epochs (default: 1)")
+    opt.add_argument("--augment-shift", type=int, default=0, metavar="PIXELS",
+                     help="shift each training image by up to this many pixels (default: 0, off)")
+    opt.add_argument("--val-fraction", type=_non_negative, default=0.0, metavar="F",
+                     help="hold out this fraction of the training set to report validation curves (default: 0)")
+    run = parser.add_argument_group("run")
+    run.add_argument("--seed", type=int, default=0, help="seeds weights, shuffling and augmentation (default: 0)")
+    run.add_argument("--threads", type=_positive(int), default=None,
+                     help="limit NumPy's BLAS to this many threads (default: BLAS's own choice)")
+    run.add_argument("--json", metavar="PATH", default=None,
+                     help="write the configuration, history and final test accuracy to PATH as JSON")
+    run.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.set_defaults(func=_cli_train, _parser=parser)
+
+
+def _cli_train(args):
+    import json
+    import platform
+
+    from . import optim
+    from .data import load_mnist, random_shift, train_val_split
+    from .losses import CrossEntropyLoss
+
+    parser = args._parser
+    if args.nesterov and (args.optimizer != "sgd" or args.momentum <= 0):
+        parser.error("--nesterov needs --optimizer sgd and --momentum > 0")
+    if args.momentum and args.optimizer != "sgd":
+        parser.error("--momentum applies to --optimizer sgd only (Adam has betas)")
+    if not 0 <= args.augment_shift < 28:
+        parser.error(f"--augment-shift must be between 0 and 27 pixels, got {args.augment_shift}")
+    if args.dropout >= 1:
+        parser.error(f"--dropout must be below 1, got {args.dropout}")
+    if args.val_fraction >= 1:
+        parser.error(f"--val-fraction must be below 1, got {args.val_fraction}")
+    lr = args.lr if args.lr is not None else (0.01 if args.optimizer == "sgd" else 1e-3)
+
+    limiter = _limit_blas_threads(args.threads)
+    try:
+        mnist = load_mnist()
+        train_set, val_set = mnist.train, None
+        if args.val_fraction > 0:
+            train_set, val_set = train_val_split(*mnist.train, args.val_fraction, seed=args.seed)
+        sizes = [mnist.x_train.shape[1], *args.hidden, 10]
+        model = make_mlp(sizes, activation=args.activation, init=args.init, dropout=args.dropout, seed=args.seed)
+        if args.optimizer == "sgd":
+            optimizer = optim.SGD(model.parameters(), lr=lr, momentum=args.momentum,
+                                  weight_decay=args.weight_decay, nesterov=args.nesterov)
+        else:
+            optimizer = optim.Adam(model.parameters(), lr=lr, weight_decay=args.weight_decay)
+        callbacks = [CosineWithWarmup(warmup_epochs=args.warmup_epochs)] if args.schedule == "cosine" else []
+        augment = None
+        if args.augment_shift:
+            def augment(x_batch, rng, _shift=args.augment_shift):
+                return random_shift(x_batch, rng, max_shift=_shift)
+
+        loss_fn = CrossEntropyLoss()
+        print(f"model: {'-'.join(map(str, sizes))} {args.activation}, {sum(p.data.size for p in model.parameters()):,} "
+              f"parameters; {args.optimizer} lr {lr:g}; batch {args.batch_size}; {args.epochs} epoch(s); seed {args.seed}")
+        started = time.perf_counter()
+        try:
+            history = fit(model, loss_fn, optimizer, train_set, val=val_set, epochs=args.epochs,
+                          batch_size=args.batch_size, callbacks=callbacks, seed=args.seed,
+                          progress=args.progress, augment=augment)
+        except TrainingDiverged as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        train_seconds = time.perf_counter() - started
+        test_loss, test_acc = evaluate(model, *mnist.test, loss_fn)
+    finally:
+        if limiter is not None:
+            limiter.unregister()
+
+    for epoch in range(history.epochs):
+        line = (f"epoch {epoch + 1:>2}  train loss {history.train_loss[epoch]:.4f}  "
+                f"train acc {history.train_acc[epoch]:.4f}")
+        if history.val_loss:
+            line += f"  val loss {history.val_loss[epoch]:.4f}  val acc {history.val_acc[epoch]:.4f}"
+        print(line + f"  lr {history.lr[epoch]:.4g}  {history.seconds[epoch]:.1f} s")
+    print(f"test accuracy {test_acc:.4f} (test loss {test_loss:.4f}); training took {train_seconds:.1f} s")
+
+    if args.json:
+        config = {key: value for key, value in vars(args).items() if key not in ("func", "_parser", "json")}
+        record = {
+            "config": {**config, "lr": lr, "sizes": sizes},
+            "test_accuracy": test_acc,
+            "test_loss": test_loss,
+            "train_seconds": train_seconds,
+            "history": history.to_dict(),
+            "environment": {"python": platform.python_version(), "numpy": np.__version__,
+                            "machine": platform.machine(), "threads": args.threads},
+        }
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(record, handle, indent=1)
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _limit_blas_threads(threads):
+    """Pin NumPy's BLAS to ``threads`` threads (threadpoolctl); returns the limiter or None."""
+    if threads is None:
+        return None
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=threads, user_api="blas")

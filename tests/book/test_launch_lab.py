@@ -1,0 +1,51 @@
+"""JupyterLab and Binder: chapters open and save unchanged; the lab install pins what it installs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+from jupytext.config import load_jupytext_config
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CHAPTERS = sorted(
+    path for path in (REPO_ROOT / "book").rglob("*.md") if path.read_text().startswith("---\njupytext:")
+)
+
+
+def saved_by_jupyterlab(path: Path) -> str:
+    """The text jupytext's contents manager writes when a chapter is opened and saved unchanged."""
+    config = load_jupytext_config(str(path.parent))
+    assert config is not None, "jupytext.toml is not found from the chapters' folders"
+    fmt = {"extension": ".md", "format_name": "myst"}
+    config.set_default_format_options(fmt)
+    return jupytext.writes(jupytext.reads(path.read_text(), fmt=fmt), fmt=fmt, config=config)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: str(path.relative_to(REPO_ROOT)))
+def test_opening_and_saving_a_chapter_leaves_it_unchanged(chapter):
+    original = chapter.read_text()
+    saved = saved_by_jupyterlab(chapter)
+    diff = "\n".join(list(difflib.unified_diff(original.splitlines(), saved.splitlines(), lineterm="", n=1))[:40])
+    assert saved == original, (
+        f"saving {chapter.name} from JupyterLab would rewrite it (write it as jupytext does):\n{diff}"
+    )
+
+
+def pinned_lines(path: Path) -> list[str]:
+    return [
+        line.strip() for line in path.read_text().splitlines() if line.strip() and not line.strip().startswith(("#", "-"))
+    ]
+
+
+def test_the_lab_install_pins_everything_it_installs():
+    lines = pinned_lines(REPO_ROOT / "requirements-lab.txt")
+    unpinned = [line for line in lines if not re.fullmatch(r"[A-Za-z0-9_.\-]+==[^\s;#]+", line)]
+    assert unpinned == []
+    names = {re.sub(r"[-_.]+", "-", line.split("==")[0]).lower() for line in lines}
+    # tqdm draws notebook progress bars with ipywidgets; its two front-end packages come with it
+    assert {"ipywidgets", "widgetsnbextension", "jupyterlab-widgets", "jupyterlab", "jupytext"} <= names
+    assert "-c requirements.txt" in (REPO_ROOT / "requirements-lab.txt").read_text().splitlines()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import jupytext
 import pytest
 from bs4 import BeautifulSoup
 
@@ -28,6 +29,10 @@ LABS = {
 }  # fmt: skip
 ACTIVATIONS = ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"]
 PERCENT = re.compile(r"(-?\d+(?:\.\d+)?)\s*%")
+LABS_DIR = Path(__file__).resolve().parents[2] / "book" / "labs"
+# A row of scratchnn.noise.Comparison.table(): setting, mean, std, min-max, verdict against the best.
+SEED_TABLE_ROW = re.compile(r"^(.+?)\s+(-?\d+\.\d+)\s+(\d+\.\d+)\s+(-?\d+\.\d+)-(-?\d+\.\d+)\s+"
+                            r"(\(best\)|different|within noise)$", re.MULTILINE)
 
 
 def main_of(site: Path, lab: str):
@@ -67,6 +72,22 @@ def percent(text: str) -> float:
     match = PERCENT.search(text)
     assert match, f"no percentage in {text!r}"
     return float(match.group(1)) / 100
+
+
+def seed_tables(main) -> list[dict[str, str]]:
+    """Every ``Comparison.table()`` printed in a cell output: ``{setting: verdict}`` per table."""
+    tables = []
+    for output in main.select("div.cell_output pre"):
+        rows = SEED_TABLE_ROW.findall(output.get_text())
+        if rows:
+            tables.append({row[0].strip(): row[-1] for row in rows})
+    return tables
+
+
+def glued_value(main, startswith: str) -> str:
+    matches = [value for value in glued_texts(main) if value.startswith(startswith)]
+    assert matches, f"no glued value starting with {startswith!r}"
+    return matches[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -134,15 +155,57 @@ def test_lab1_reports_above_95_percent_and_the_self_checks(built_site):
     assert any("class Linear(Module)" in pre.get_text() for pre in main.find_all("pre"))
 
 
-def test_lab2_compares_all_six_activations_and_names_the_best(built_site):
+def test_lab1_chooses_on_validation_over_seeds_and_tests_once(built_site):
+    main = main_of(built_site, "lab-1-numpy-mlp")
+    # The curves are drawn on the validation set, not the test set.
+    for figure_id in ("fig-lab1-curves", "fig-lab1-momentum"):
+        caption = text_of(main.find("figure", id=figure_id).find("figcaption"))
+        assert "validation" in caption and "test" not in caption, caption
+    # Only one cell prints test accuracies, after the choice.
+    test_prints = [cell for cell in main.select("div.cell") if any(
+        "test accuracy" in pre.get_text() for pre in cell.select("div.cell_output pre"))]
+    assert len(test_prints) == 1, [text_of(cell)[:80] for cell in test_prints]
+    # The choice rests on seeds: the printed table and the glued verdict agree.
+    (table,) = seed_tables(main)
+    assert table["momentum 0.9"] == "(best)", table
+    verdict = glued_value(main, "a real difference") if table["plain SGD"] == "different" else glued_value(
+        main, "within noise")
+    assert verdict
+    # No authored table with an empty header cell.
+    for header in main.select("table th"):
+        assert text_of(header).strip(), "an authored table has an empty header cell"
+
+
+def test_lab2_compares_all_six_activations_over_seeds_and_names_the_best(built_site):
     main = main_of(built_site, "lab-2-activation-study")
     comparison = [row for row in table_rows(main) if row and row[0] in ACTIVATIONS and len(row) == 6]
     assert sorted(row[0] for row in comparison) == sorted(ACTIVATIONS)
     for row in comparison:
-        assert 0.0 < percent(row[-1]) <= 1.0
-    best_by_table = max(comparison, key=lambda row: percent(row[-1]))[0]
+        assert 0.0 < percent(row[4]) <= 1.0 and "±" in row[4], row  # mean ± std over seeds
+        assert row[5] in ("best mean", "different", "within noise"), row
+    best_by_table = max(comparison, key=lambda row: percent(row[4]))[0]
+    assert [row[0] for row in comparison if row[5] == "best mean"] == [best_by_table]
     glued = glued_texts(main)
     assert best_by_table in glued, "the glued best activation must be the table's best"
+    # Every activation the table calls "within noise" of the best is named as tied in the prose.
+    tied = [row[0] for row in comparison if row[5] == "within noise"]
+    if tied:
+        sentence = glued_value(main, tied[0] if len(tied) == 1 else f"{tied[0]},")
+        assert all(name in sentence for name in tied) and "within noise" in sentence, sentence
+    (table,) = seed_tables(main)
+    assert {name: word for name, word in table.items() if word != "(best)"} == {
+        row[0]: row[5] for row in comparison if row[5] != "best mean"}
+
+
+def test_lab2_states_the_true_slopes_of_gelu_and_silu(built_site):
+    main = main_of(built_site, "lab-2-activation-study")
+    text = text_of(section(main, "Step 2"))
+    assert "keep a slope of 1" not in text_of(main)
+    gelu = re.search(r"peak of (\d\.\d+) \(GELU", text)
+    silu = re.search(r"and (\d\.\d+) \(SiLU", text)
+    assert gelu and 1.12 < float(gelu.group(1)) < 1.14, text
+    assert silu and 1.09 < float(silu.group(1)) < 1.11, text
+    assert re.search(r"their slope is 0\.50 at 0", text), text
 
 
 def test_lab3_sweeps_enough_strengths_and_glues_the_optimum(built_site):
@@ -157,6 +220,39 @@ def test_lab3_sweeps_enough_strengths_and_glues_the_optimum(built_site):
     assert any(value in rates for value in glued), "the chosen dropout rate must be one of the swept rates"
     regimes = [row[-1] for row in table_rows(main) if row and len(row) == 5]
     assert "overfitting" in regimes
+
+
+def test_lab3_best_epoch_is_one_based_and_gains_rest_on_seeds(built_site):
+    main = main_of(built_site, "lab-3-regularization")
+    step2 = section(main, "Step 2")
+    printed = re.search(r"validation loss lowest after epoch (\d+) of (\d+)", text_of(step2))
+    assert printed, "Step 2 must print the best epoch"
+    prose = re.search(r"The validation loss was lowest at epoch (\d+)", text_of(step2))
+    assert prose and prose.group(1) == printed.group(1), "printed and prose best epochs must agree"
+    (table,) = seed_tables(main)
+    assert len(table) == 3 and "none" in table, table
+    verdicts = [value for value in glued_texts(section(main, "Step 6")) if "on average" in value]
+    assert len(verdicts) == 2 and all(("within noise" in v) != ("beyond" in v) for v in verdicts), verdicts
+    assert "+0.21%" not in text_of(main)
+
+
+def test_labs_1_to_3_follow_the_chapter_convention():
+    """Visible cells hold learner code only; figures are cell outputs carrying their name, caption and alt."""
+    for lab, figures in list(LABS.items())[:3]:
+        notebook = jupytext.read(LABS_DIR / f"{lab}.md")
+        named = set()
+        for cell in notebook.cells:
+            if cell.cell_type == "markdown":
+                assert "{glue:figure}" not in cell.source, f"{lab}: a {{glue:figure}} directive is left"
+                continue
+            if "remove-cell" in cell.metadata.get("tags", []):
+                continue
+            assert "glue(" not in cell.source and "myst_nb" not in cell.source, f"{lab}: {cell.source[:120]}"
+            figure = cell.metadata.get("mystnb", {}).get("figure")
+            if figure:
+                assert figure.get("caption") and cell.metadata["mystnb"].get("image", {}).get("alt"), figure
+                named.add(figure["name"])
+        assert named == set(figures), f"{lab}: figure cells {sorted(named)} != {sorted(figures)}"
 
 
 def test_lab4_gradient_checks_pass_on_the_page_and_compare_four_setups(built_site):

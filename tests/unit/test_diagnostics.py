@@ -197,7 +197,7 @@ def test_a_nan_run_is_diverging_with_where_it_happened():
     assert finding.name == "diverging"
     assert finding.evidence["step"] == caught.value.step and finding.evidence["lr"] == 50.0
     # evidence counts from 0 like the exception; the words count from 1
-    assert f"at step {caught.value.step + 1} (epoch {finding.evidence['epoch'] + 1})" in str(finding)
+    assert f"at step {caught.value.step + 1} (epoch {finding.evidence['epoch'] + 1}, counting from 1)" in " ".join(finding.signs)
 
 
 def test_diagnose_rejects_an_empty_history():

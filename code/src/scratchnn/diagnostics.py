@@ -414,7 +414,7 @@ def diagnose(history):
         d = history.diverged
         what = (f"the gradient of '{d['parameter']}' became non-finite" if d["parameter"] is not None
                 else f"the loss became {d['loss']:.4g}")
-        sign = (f"{what} at step {d['step'] + 1} (epoch {d['epoch'] + 1}) with learning rate {d['lr']:g}; "
+        sign = (f"{what} at step {d['step'] + 1} (epoch {d['epoch'] + 1}, counting from 1) with learning rate {d['lr']:g}; "
                 f"the first step's loss was {initial:.3g}.")
         return _finding("diverging", [sign], epoch=d["epoch"], step=d["step"], loss=d["loss"], lr=d["lr"],
                         initial_loss=initial)

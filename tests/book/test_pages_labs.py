@@ -303,12 +303,15 @@ def test_lab4_measures_stability_over_seeds_and_rates(built_site):
 def test_lab5_words_follow_the_numbers(built_site):
     main = main_of(built_site, "lab-5-diagnostics")
     text = text_of(main)
-    # diagnose's findings print on several lines, with 0-based fields marked as such ...
-    zero_based = re.search(r"best_val_epoch = (\d+) \(counts from 0\)", text)
-    assert zero_based, "the overfitting finding must mark best_val_epoch as counting from 0"
-    # ... and the prose's 1-based epoch is that one plus one.
-    one_based = re.search(r"lowest at epoch (\d+) \(counting from 1", text)
-    assert one_based and int(one_based.group(1)) == int(zero_based.group(1)) + 1
+    # diagnose's findings print steps and epochs counting from 1, the same numbers as the prose.
+    prose_step = re.search(r"became non-finite at step (\d+) \(counting from 1", text)
+    printed_step = re.search(r"at step (\d+) \(epoch \d+, counting from 1\)", text)
+    assert prose_step and printed_step and prose_step.group(1) == printed_step.group(1), "the diverging step"
+    prose_epoch = re.search(r"lowest at epoch (\d+) \(counting from 1", text)
+    assert prose_epoch, "the overfitting run's best epoch is missing from the prose"
+    printed_epoch = re.search(r"minimum [\d.]+ of epoch (\d+) of \d+ \(overfitting above", text)
+    if printed_epoch:  # the rise check fired (its margin is small; the accuracy gap may fire alone)
+        assert printed_epoch.group(1) == prose_epoch.group(1)
     # The regularized run: the words about its validation loss follow its rise.
     repair = re.search(r"The validation loss (no longer climbs|still climbs) ?: it ends (\d+\.\d)% above", text)
     assert repair, "the regularized run's sentence is missing"

@@ -171,8 +171,8 @@ def test_diagnose_names_the_failure_of_a_real_spiral_run(case):
     expected, run = SPIRAL_CASES[case]
     finding = diagnose(run())
     assert finding.name == expected, str(finding)
-    assert finding.fix == diagnostics.FIXES[expected] and finding.evidence
-    assert expected in str(finding)
+    assert finding.fix == diagnostics.FIXES[expected] and finding.evidence and finding.signs
+    assert str(finding).startswith(f"{expected}:")
 
 
 def test_diagnose_reports_the_evidence_behind_each_finding():
@@ -196,11 +196,75 @@ def test_a_nan_run_is_diverging_with_where_it_happened():
     finding = diagnose(caught.value.history)
     assert finding.name == "diverging"
     assert finding.evidence["step"] == caught.value.step and finding.evidence["lr"] == 50.0
+    # evidence counts from 0 like the exception; the words count from 1
+    assert f"at step {caught.value.step + 1} (epoch {finding.evidence['epoch'] + 1}, counting from 1)" in " ".join(finding.signs)
 
 
 def test_diagnose_rejects_an_empty_history():
     with pytest.raises(ValueError, match="empty"):
         diagnose(History())
+
+
+# --- diagnose on made-up Histories: which words, which evidence, how it prints ------------------------
+def _history(train_loss, val_loss, train_acc, val_acc):
+    """A finished run without gradient norms: one step per epoch, the first step's loss 2.3."""
+    return History(train_loss=list(train_loss), val_loss=list(val_loss), train_acc=list(train_acc),
+                   val_acc=list(val_acc), lr=[0.1] * len(train_loss), step_loss=[2.3] + list(train_loss[1:]),
+                   steps_per_epoch=1)
+
+
+TRAIN_LOSS = [1.0, 0.6, 0.4, 0.3, 0.2, 0.15]
+
+
+def test_an_accuracy_gap_alone_is_overfitting_in_its_own_words():
+    # The validation loss rises 0.4% in the last epoch: only the accuracy-gap check fires.
+    history = _history(TRAIN_LOSS, [0.9, 0.7, 0.6, 0.5, 0.5, 0.502], [0.9, 0.95, 0.97, 0.98, 0.99, 0.99],
+                       [0.85, 0.86, 0.87, 0.87, 0.87, 0.87])
+    finding = diagnose(history)
+    assert finding.name == "overfitting"
+    assert finding.evidence["train_val_acc_gap"] == pytest.approx(0.12) and "val_loss_rise" not in finding.evidence
+    assert len(finding.signs) == 1 and "12.0 points" in finding.signs[0]
+    assert "validation loss" not in str(finding).lower()
+
+
+def test_a_rising_validation_loss_alone_is_overfitting_in_its_own_words():
+    history = _history(TRAIN_LOSS, [0.9, 0.7, 0.5, 0.55, 0.6, 0.65], [0.9, 0.93, 0.95, 0.96, 0.97, 0.97],
+                       [0.88, 0.9, 0.92, 0.92, 0.92, 0.92])
+    finding = diagnose(history)
+    assert finding.name == "overfitting" and "train_val_acc_gap" not in finding.evidence
+    assert finding.evidence["val_loss_rise"] == pytest.approx(0.3) and finding.evidence["best_val_epoch"] == 2
+    assert len(finding.signs) == 1 and "30.0% above its minimum 0.5 of epoch 3 of 6" in finding.signs[0]
+
+
+def test_both_overfitting_checks_give_two_signs():
+    history = _history(TRAIN_LOSS, [0.9, 0.7, 0.5, 0.55, 0.6, 0.65], [0.9, 0.95, 0.97, 0.98, 0.99, 0.99],
+                       [0.85, 0.86, 0.87, 0.87, 0.87, 0.87])
+    finding = diagnose(history)
+    assert finding.name == "overfitting" and len(finding.signs) == 2
+    assert {"val_loss_rise", "train_val_acc_gap"} <= set(finding.evidence)
+
+
+def test_healthy_says_what_it_checked_not_that_the_losses_fall_together():
+    # Lab 5's lr 0.3 run: the validation loss ends 11.4% above a minimum one epoch before the end.
+    history = _history(TRAIN_LOSS, [0.5, 0.4, 0.35, 0.31, 0.3, 0.3342], [0.9, 0.93, 0.95, 0.96, 0.97, 0.97],
+                       [0.9, 0.92, 0.93, 0.94, 0.95, 0.95])
+    finding = diagnose(history)
+    assert finding.name == "healthy"
+    text = str(finding)
+    assert "fall together" not in text and "Nothing to fix" not in text
+    assert "11.4% above its minimum 0.3 of epoch 5 of 6: too recent to call overfitting" in " ".join(finding.signs)
+    assert finding.evidence["val_loss_rise"] == pytest.approx(0.114) and finding.evidence["best_val_epoch"] == 4
+
+
+def test_a_finding_prints_on_short_lines_with_epochs_counted_from_1():
+    history = _history(TRAIN_LOSS, [0.9, 0.7, 0.5, 0.55, 0.6, 0.65], [0.9, 0.95, 0.97, 0.98, 0.99, 0.99],
+                       [0.85, 0.86, 0.87, 0.87, 0.87, 0.87])
+    finding = diagnose(history)
+    lines = str(finding).splitlines()
+    assert lines[0] == "overfitting:" and len(lines) >= 4
+    assert all(len(line) <= 90 for line in lines), lines
+    assert any(line.startswith("  fix: ") for line in lines)
+    assert finding.evidence["best_val_epoch"] == 2 and "epoch 3 of 6" in str(finding).replace("\n    ", " ")
 
 
 @pytest.fixture(scope="module")

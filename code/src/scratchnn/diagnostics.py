@@ -13,6 +13,7 @@ Thresholds are module constants, documented where they are defined, so a chapter
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -275,51 +276,117 @@ OVERFIT_ACC_GAP = 0.10
 UNDERFIT_ACC = 0.90
 UNDERFIT_LOSS_FRACTION = 0.25
 
+# str(Finding) wraps its sentences to this width, so a printed finding fits a page or a terminal.
+LINE_WIDTH = 80
+
+# The remedy for each finding. What was *seen* is not here: each check that fires writes its own
+# sentence, with its numbers, into ``Finding.signs``.
 FIXES = {
     "diverging": (
-        "Loss explodes: learning rate too high, or numerical instability. Decrease the learning rate "
-        "by 10x, add gradient clipping (clip_grad_norm_), and add an epsilon to any division."
+        "Likely a learning rate too high, or numerical instability. Decrease the learning rate by 10x, "
+        "add gradient clipping (clip_grad_norm_), and add an epsilon to any division."
     ),
     "stalled": (
-        "Loss does not decrease: learning rate too low, or a gradient issue. Increase the learning "
-        "rate by 10x; if that does not help, check backward with a gradient check."
+        "Likely a learning rate too low, or a gradient issue. Increase the learning rate by 10x; if "
+        "that does not help, check backward with a gradient check."
     ),
     "vanishing_gradients": (
-        "Loss barely decreases because the gradient dies on its way to the first layers: use ReLU "
-        "(or GELU) instead of sigmoid/tanh in hidden layers, use He initialisation, add normalisation "
-        "(BatchNorm/LayerNorm), or make the network shallower."
+        "Use ReLU (or GELU) instead of sigmoid/tanh in hidden layers, use He initialisation, add "
+        "normalisation (BatchNorm/LayerNorm), or make the network shallower."
     ),
     "overfitting": (
-        "Validation loss increases while training loss decreases: add regularisation (L2 weight decay, "
-        "dropout), get more data or augment it, or stop early at the best validation epoch."
+        "Add regularisation (L2 weight decay, dropout), get more data or augment it, or stop early at "
+        "the best validation epoch."
     ),
     "underfitting": (
-        "Training loss stays high: the model cannot fit even the training data. Use a bigger model, "
-        "train longer, raise the learning rate or use a schedule, and reduce regularisation."
+        "The model cannot fit even its training data: use a bigger model, train longer, raise the "
+        "learning rate or use a schedule, and reduce regularisation."
     ),
-    "healthy": "Nothing to fix: training and validation loss fall together. Keep the settings.",
+    "healthy": (
+        "None prescribed, since no check fired: keep the settings, and read the curves for what these "
+        "checks do not test."
+    ),
 }
 
 
 @dataclass
 class Finding:
-    """What ``diagnose`` concluded: ``name``, the numbers that support it (``evidence``) and the ``fix``."""
+    """What ``diagnose`` concluded: its ``name``, the ``signs`` behind it, their numbers and the ``fix``.
+
+    ``signs`` holds one sentence per check that fired (for ``healthy``: one per check made, with the
+    margin it passed by); ``evidence`` holds the same numbers for code.
+
+    Counting, one rule: ``evidence`` keeps epochs and steps as ``History`` indexes them, counting from 0
+    (like ``History.diverged`` and ``TrainingDiverged``), so ``history.val_loss[evidence["best_val_epoch"]]``
+    works; the words (``signs`` and ``str(finding)``) count from 1, as the book's prose and figures do:
+    ``best_val_epoch=16`` reads "epoch 17".
+    """
 
     name: str
     evidence: dict = field(default_factory=dict)
     fix: str = ""
+    signs: list = field(default_factory=list)
 
     def __str__(self):
-        numbers = ", ".join(f"{key}={_fmt(value)}" for key, value in self.evidence.items())
-        return f"{self.name}: {numbers}. Fix: {self.fix}"
+        lines = [f"{self.name}:"]
+        for sign in self.signs:
+            lines += textwrap.wrap(sign, LINE_WIDTH, initial_indent="  - ", subsequent_indent="    ")
+        lines += textwrap.wrap(self.fix, LINE_WIDTH, initial_indent="  fix: ", subsequent_indent="    ")
+        return "\n".join(lines)
 
 
-def _fmt(value):
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+def _finding(name, signs, **evidence):
+    return Finding(name=name, evidence=evidence, fix=FIXES[name], signs=signs)
 
 
-def _finding(name, **evidence):
-    return Finding(name=name, evidence=evidence, fix=FIXES[name])
+def _input_output_gradient_ratio(history):
+    """(input layer, output layer, their first-epoch weight-gradient norms, ratio), or None without two layers."""
+    weights = [name for name in history.grad_norms if name.endswith("weight")]
+    if len(weights) < 2:
+        return None
+    first_layer, last_layer = history.grad_norms[weights[0]][0], history.grad_norms[weights[-1]][0]
+    ratio = first_layer / last_layer if last_layer > 0 else math.inf
+    return weights[0], weights[-1], first_layer, last_layer, ratio
+
+
+def _validation_rise(history):
+    """The validation-loss half of the overfitting check: (fired, evidence, sentence)."""
+    val, train = history.val_loss, history.train_loss
+    best_epoch = int(np.argmin(val))
+    best, last_val = val[best_epoch], val[-1]
+    rise = (last_val - best) / best if best > 0 else 0.0
+    epochs_since_best = len(val) - 1 - best_epoch
+    sustained = epochs_since_best >= OVERFIT_MIN_EPOCHS_SINCE_BEST
+    train_fell = train[-1] < train[best_epoch]
+    fired = rise > OVERFIT_VAL_RISE and sustained and train_fell
+    evidence = dict(best_val_epoch=best_epoch, best_val_loss=best, final_val_loss=last_val, val_loss_rise=rise,
+                    final_train_loss=train[-1])
+    if epochs_since_best == 0:
+        return False, evidence, f"the validation loss was lowest in the last epoch ({last_val:.3g})."
+    where = (f"the validation loss ended at {last_val:.3g}, {rise:.1%} above its minimum {best:.3g} of epoch "
+             f"{best_epoch + 1} of {len(val)}")
+    if fired:
+        sentence = (f"{where} (overfitting above {OVERFIT_VAL_RISE:.0%}), while the training loss fell from "
+                    f"{train[best_epoch]:.3g} to {train[-1]:.3g}.")
+    elif rise <= OVERFIT_VAL_RISE:
+        sentence = f"{where}: not the {OVERFIT_VAL_RISE:.0%} rise that overfitting needs."
+    elif not sustained:
+        sentence = (f"{where}: too recent to call overfitting (the minimum must lie at least "
+                    f"{OVERFIT_MIN_EPOCHS_SINCE_BEST} epochs before the end).")
+    else:
+        sentence = f"{where}, but the training loss did not fall since, so it is not overfitting."
+    return fired, evidence, sentence
+
+
+def _accuracy_gap(history):
+    """The accuracy half of the overfitting check: (fired, evidence, sentence)."""
+    train_acc, val_acc = history.train_acc[-1], history.val_acc[-1]
+    gap = train_acc - val_acc
+    fired = gap > OVERFIT_ACC_GAP
+    evidence = dict(train_val_acc_gap=gap, final_train_acc=train_acc, final_val_acc=val_acc)
+    sentence = (f"training accuracy {train_acc:.1%} exceeds validation accuracy {val_acc:.1%} by "
+                f"{100 * gap:.1f} points (overfitting above {100 * OVERFIT_ACC_GAP:.0f} points).")
+    return fired, evidence, sentence
 
 
 def diagnose(history):
@@ -332,17 +399,24 @@ def diagnose(history):
     3. ``stalled`` — final training loss above ``STALLED_FRACTION`` x the initial loss.
     4. ``overfitting`` — validation loss ended ``OVERFIT_VAL_RISE`` above a minimum reached at least
        ``OVERFIT_MIN_EPOCHS_SINCE_BEST`` epochs earlier while the training loss kept falling, or
-       train accuracy beats validation accuracy by ``OVERFIT_ACC_GAP``.
+       train accuracy beats validation accuracy by ``OVERFIT_ACC_GAP``. Only the checks that fired
+       give signs and evidence.
     5. ``underfitting`` — training accuracy below ``UNDERFIT_ACC`` (without accuracy: final loss
        above ``UNDERFIT_LOSS_FRACTION`` x the initial loss).
-    6. ``healthy`` otherwise.
+    6. ``healthy`` otherwise: its signs say what was checked and by what margin it passed, nothing more.
+
+    Epochs and steps in ``evidence`` count from 0, in the words from 1 (see ``Finding``).
     """
     if not history.step_loss:
         raise ValueError("diagnose: the History is empty (no training step was recorded)")
     initial = history.step_loss[0]
     if history.diverged is not None:
         d = history.diverged
-        return _finding("diverging", epoch=d["epoch"], step=d["step"], loss=d["loss"], lr=d["lr"],
+        what = (f"the gradient of '{d['parameter']}' became non-finite" if d["parameter"] is not None
+                else f"the loss became {d['loss']:.4g}")
+        sign = (f"{what} at step {d['step'] + 1} (epoch {d['epoch'] + 1}, counting from 1) with learning rate {d['lr']:g}; "
+                f"the first step's loss was {initial:.3g}.")
+        return _finding("diverging", [sign], epoch=d["epoch"], step=d["step"], loss=d["loss"], lr=d["lr"],
                         initial_loss=initial)
     if not history.train_loss:
         raise ValueError("diagnose: the History has no completed epoch")
@@ -350,45 +424,58 @@ def diagnose(history):
     peak_step = int(np.argmax(history.step_loss))
     peak = history.step_loss[peak_step]
     if peak > DIVERGE_SPIKE * initial:
-        return _finding("diverging", initial_loss=initial, peak_step_loss=peak, peak_step=peak_step,
+        sign = (f"the loss of step {peak_step + 1} reached {peak:.4g}, {peak / initial:.3g}x the first step's "
+                f"{initial:.3g} (diverging above {DIVERGE_SPIKE:g}x), with learning rate {history.lr[-1]:g}.")
+        return _finding("diverging", [sign], initial_loss=initial, peak_step_loss=peak, peak_step=peak_step,
                         final_train_loss=final, lr=history.lr[-1])
 
-    weights = [name for name in history.grad_norms if name.endswith("weight")]
-    if len(weights) >= 2:
-        first_layer, last_layer = history.grad_norms[weights[0]][0], history.grad_norms[weights[-1]][0]
-        ratio = first_layer / last_layer if last_layer > 0 else math.inf
+    gradients = _input_output_gradient_ratio(history)
+    if gradients is not None:
+        input_layer, output_layer, input_norm, output_norm, ratio = gradients
+        gradient_sign = (f"in epoch 1 the weight gradient of the input layer ({input_layer}) was {ratio:.2g}x "
+                         f"that of the output layer ({output_layer})")
         if ratio < VANISHING_RATIO:
-            return _finding("vanishing_gradients", input_layer=weights[0], output_layer=weights[-1],
-                            input_grad_norm=first_layer, output_grad_norm=last_layer, ratio=ratio,
-                            loss_fraction_left=final / initial)
+            return _finding("vanishing_gradients", [f"{gradient_sign} (vanishing below {VANISHING_RATIO:g}x)."],
+                            input_layer=input_layer, output_layer=output_layer, input_grad_norm=input_norm,
+                            output_grad_norm=output_norm, ratio=ratio, loss_fraction_left=final / initial)
 
+    loss_sign = (f"the training loss ended at {final:.3g}, {final / initial:.0%} of the first step's "
+                 f"{initial:.3g}")
     if final > STALLED_FRACTION * initial:
-        return _finding("stalled", initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial,
+        return _finding("stalled", [f"{loss_sign} (stalled above {STALLED_FRACTION:.0%}), with learning rate "
+                                    f"{history.lr[-1]:g}."],
+                        initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial,
                         lr=history.lr[-1])
 
+    checks = []  # (fired, evidence, sentence) of each overfitting check this History allows
     if history.val_loss:
-        best_epoch = int(np.argmin(history.val_loss))
-        best, last_val = history.val_loss[best_epoch], history.val_loss[-1]
-        rise = (last_val - best) / best if best > 0 else 0.0
-        sustained = len(history.val_loss) - 1 - best_epoch >= OVERFIT_MIN_EPOCHS_SINCE_BEST
-        train_fell = history.train_loss[-1] < history.train_loss[best_epoch]
-        gap = history.train_acc[-1] - history.val_acc[-1] if history.train_acc and history.val_acc else None
-        if (rise > OVERFIT_VAL_RISE and sustained and train_fell) or (gap is not None and gap > OVERFIT_ACC_GAP):
-            evidence = dict(best_val_epoch=best_epoch, best_val_loss=best, final_val_loss=last_val,
-                            val_loss_rise=rise, final_train_loss=final)
-            if gap is not None:
-                evidence["train_val_acc_gap"] = gap
-            return _finding("overfitting", **evidence)
+        checks.append(_validation_rise(history))
+    if history.train_acc and history.val_acc:
+        checks.append(_accuracy_gap(history))
+    fired = [(evidence, sentence) for did_fire, evidence, sentence in checks if did_fire]
+    if fired:
+        evidence = {key: value for part, _ in fired for key, value in part.items()}
+        return _finding("overfitting", [sentence for _, sentence in fired], **evidence)
 
     if history.train_acc:
         if history.train_acc[-1] < UNDERFIT_ACC:
-            return _finding("underfitting", final_train_acc=history.train_acc[-1], final_train_loss=final)
+            return _finding("underfitting", [f"training accuracy ended at {history.train_acc[-1]:.1%} "
+                                             f"(underfitting below {UNDERFIT_ACC:.0%})."],
+                            final_train_acc=history.train_acc[-1], final_train_loss=final)
     elif final > UNDERFIT_LOSS_FRACTION * initial:
-        return _finding("underfitting", initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial)
+        return _finding("underfitting", [f"{loss_sign} (underfitting above {UNDERFIT_LOSS_FRACTION:.0%})."],
+                        initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial)
 
+    # Healthy: report each check made and its margin, and claim nothing the checks did not test.
+    signs = [f"no step's loss rose above {DIVERGE_SPIKE:g}x the first step's; {loss_sign}."]
     evidence = dict(final_train_loss=final, loss_fraction_left=final / initial)
-    if history.val_loss:
-        evidence["final_val_loss"] = history.val_loss[-1]
-    if history.val_acc:
-        evidence["final_val_acc"] = history.val_acc[-1]
-    return _finding("healthy", **evidence)
+    if gradients is not None:
+        signs.append(f"{gradient_sign} (vanishing below {VANISHING_RATIO:g}x).")
+        evidence["gradient_ratio"] = gradients[-1]
+    if history.train_acc:
+        signs.append(f"training accuracy ended at {history.train_acc[-1]:.1%} (underfitting below "
+                     f"{UNDERFIT_ACC:.0%}).")
+    for _, part, sentence in checks:
+        signs.append(sentence)
+        evidence.update(part)
+    return _finding("healthy", signs, **evidence)

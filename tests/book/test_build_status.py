@@ -1,4 +1,4 @@
-"""The status page: execution statistics for every executed chapter, and the environment."""
+"""The status page (maintainers' corner): execution statistics, the environment, the repeated milestone checks."""
 
 import re
 
@@ -35,3 +35,14 @@ def test_environment_names_versions_blas_cpu_and_threads(status):
     assert rows["torch"].startswith("2.13.0") and "intra-op threads" in rows["torch"]
     assert rows["CPU"] and re.search(r"\d+ logical", rows["Cores"])
     assert any("blas" in value for value in rows.values()), "no BLAS library reported"
+
+
+def test_status_repeats_the_milestone_checks(status):
+    from scratchnn import records
+
+    table = status.select_one("table.build-checks")
+    assert table is not None, "no table of the checks the build repeats"
+    results = [row.find_all("td")[-1].get_text(strip=True) for row in table.select("tbody tr")]
+    assert results[:2] == ["pass", "pass"], "the activation and normalization gradient checks"
+    expected = "DGX Spark record present" if records.has_dgx_spark_record() else "no DGX Spark record yet"
+    assert results[2] == expected

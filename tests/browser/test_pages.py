@@ -101,10 +101,6 @@ def test_page(docname, open_page, built_site: Path, screenshot_dir: Path):
     assert log.missing_files == [], "files the page asks the site for and the site lacks"
     assert log.blocked_requests == [], "the page requests files from the internet (ship them with the site)"
 
-    plans = page.evaluate("() => [...document.querySelectorAll('main .admonition.page-plan')].map(p => p.innerText)")
-    assert len(plans) == 1 and re.search(r"\b\d+(–\d+)? ?(minutes|min|hours?|h)\b", plans[0]), (
-        f"no plan box ('Before this page · about N minutes', class page-plan) with a time: {plans}"
-    )
     description = page.evaluate(
         "() => document.querySelector('meta[name=description]')?.content || ''"
     )
@@ -138,6 +134,11 @@ def test_page(docname, open_page, built_site: Path, screenshot_dir: Path):
            }).slice(0, 5).map(e => e.tagName + '.' + e.className)"""
     )
     assert overflow <= 0, f"the page scrolls sideways at 390 px by {overflow} px; widest: {wide}"
+
+    plans = page.evaluate("() => [...document.querySelectorAll('main .admonition.page-plan')].map(p => p.innerText)")
+    assert len(plans) == 1 and re.search(r"\b\d+(–\d+)? ?(minutes|min|hours?|h)\b", plans[0]), (
+        f"no plan box ('Before this page · about N minutes', class page-plan) with a time: {plans}"
+    )
 
     broken = page.evaluate(
         "() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src'))"

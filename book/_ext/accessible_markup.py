@@ -12,8 +12,8 @@ every page):
 - docutils marks bibliography entries ``role="doc-biblioentry"``, deprecated in ARIA 1.3, inside a
   ``role="list"`` that then has no list items (aria-required-children): entries become
   ``role="listitem"``.
-- ``<meta name="description">`` for every page: its first paragraph of prose (not a box, table or
-  cell output), cut at a word near 160 characters. Search engines and link previews show it.
+- ``<meta name="description">`` for every page: its first paragraph of prose of 120 characters or
+  more (not a box, table or cell output), cut at a word near 160 characters. Search engines and link previews show it.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from sphinx.application import Sphinx
 
 DUPLICATED_IDS = ("exercise-content", "solution-content")
 DESCRIPTION_LENGTH = 160
+# Shorter paragraphs are captions or metadata lines ("Week 5 · 12-15 hours"), not a summary.
+SHORTEST_SUMMARY = 120
 
 
 def visit_hide_cell(self, node: HideCodeCellNode) -> None:
@@ -66,7 +68,7 @@ def description_of(doctree: nodes.document) -> str | None:
         if not _is_prose(paragraph):
             continue
         text = re.sub(r"\s+", " ", paragraph.astext()).strip()
-        if len(text) < 40:
+        if len(text) < SHORTEST_SUMMARY:
             continue
         if len(text) > DESCRIPTION_LENGTH:
             text = text[:DESCRIPTION_LENGTH].rsplit(" ", 1)[0].rstrip(",;:") + "…"

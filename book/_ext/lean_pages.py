@@ -6,6 +6,8 @@
   book's name. The template says why each one can go.
 - Every ``<img>`` in a page's body gets ``loading="lazy"`` and ``decoding="async"``: a figure far
   down a lab is fetched when the reader scrolls near it, not with the page.
+- MathJax (1.1 MB) only on pages that show math. Sphinx also loads it on a page whose toctree
+  includes pages with math, which here is the home page (its toctree holds the whole book).
 - A PNG that a notebook cell drew gets a width of half its pixels: ``scratchnn.plots`` draws
   figures in the "retina" format, twice as many pixels as the figure's width on screen. Without
   the width, the browser stretched every figure to the full text column, whatever its size.
@@ -53,8 +55,25 @@ def lazy_images(app: Sphinx, pagename: str, templatename: str, context: dict, do
         context["body"] = IMG_TAG.sub('<img loading="lazy" decoding="async" ', context["body"])
 
 
+def mathjax_only_with_math(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if app.env.get_domain("math").data["has_equations"].get(pagename):
+        return
+    scripts = context.get("script_files")
+    if scripts is None:
+        return
+    # The MathJax file itself, and the inline `window.MathJax = {...}` configuration before it.
+    scripts[:] = [
+        script
+        for script in scripts
+        if not (script.filename or "").endswith(app.config.mathjax_path)
+        and not (script.attributes.get("body") or "").startswith("window.MathJax")
+    ]
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("config-inited", add_templates)
     app.connect("doctree-resolved", retina_widths)
     app.connect("html-page-context", lazy_images)
+    # After sphinx.ext.mathjax (priority 500) has added its scripts to the page.
+    app.connect("html-page-context", mathjax_only_with_math, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -51,7 +51,7 @@ def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def audit(url: str, form_factor: str, workdir: Path) -> dict:
+def audit(url: str, form_factor: str, workdir: Path, blocked: list[str] = ()) -> dict:
     """One Lighthouse run; returns performance score, total bytes and the main timings."""
     report = workdir / "report.json"
     profile = tempfile.mkdtemp(prefix="lighthouse-profile-", dir=workdir)
@@ -64,6 +64,7 @@ def audit(url: str, form_factor: str, workdir: Path) -> dict:
     ]  # fmt: skip
     if form_factor == "desktop":
         command.append("--preset=desktop")
+    command += [f"--blocked-url-patterns={pattern}" for pattern in blocked]
     subprocess.run(command, check=True, stdin=subprocess.DEVNULL)
     result = json.loads(report.read_text())
     audits = result["audits"]
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--site", type=Path, default=REPO_ROOT / "_build" / "html", help="the built site")
     parser.add_argument("--pages", nargs="+", default=DEFAULT_PAGES, help="docnames to audit")
     parser.add_argument("--runs", type=int, default=1, help="runs per page and form factor; the median is shown")
+    parser.add_argument("--block", nargs="+", default=[], metavar="PATTERN",
+                        help="URL patterns to block, e.g. '*mathjax*' to compare with a site whose MathJax "
+                             "came from a CDN (unreachable offline)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     for needed, how in [(LIGHTHOUSE, "run `npm ci` (make node)"), (CHROMIUM, "install chromium"),
@@ -94,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="lighthouse-") as workdir:
             for page in args.pages:
                 for form_factor in ("mobile", "desktop"):
-                    runs = [audit(f"{base}/{page}.html", form_factor, Path(workdir)) for _ in range(args.runs)]
+                    runs = [audit(f"{base}/{page}.html", form_factor, Path(workdir), args.block) for _ in range(args.runs)]
                     median_score = statistics.median_low(run["score"] for run in runs)
                     rows[f"{page} {form_factor}"] = next(run for run in runs if run["score"] == median_score)
     finally:

@@ -17,21 +17,18 @@ from pathlib import Path
 from sphinx.application import Sphinx
 from sphinx.errors import ExtensionError
 
-PACKAGE = Path("node_modules") / "mathjax"
+# node_modules of the repository this extension belongs to (book/_ext/ -> the repository root).
+PACKAGE = Path(__file__).resolve().parents[2] / "node_modules" / "mathjax"
 ENTRY = "tex-mml-chtml.js"
 # What tex-mml-chtml.js fetches at run time, relative to es5/.
 RUNTIME_PARTS = ["a11y", "input/tex/extensions", "output/chtml/fonts/woff-v2", "sre", "ui"]
 TARGET = Path("_static") / "mathjax"
 
 
-def _package_dir(app: Sphinx) -> Path:
-    return Path(app.confdir) / PACKAGE
-
-
 def check_package(app: Sphinx) -> None:
     if app.builder.format != "html":
         return
-    entry = _package_dir(app) / "es5" / ENTRY
+    entry = PACKAGE / "es5" / ENTRY
     if not entry.is_file():
         raise ExtensionError(
             f"offline_mathjax: {entry} is missing. The site serves MathJax from the pinned npm "
@@ -42,16 +39,16 @@ def check_package(app: Sphinx) -> None:
 def copy_mathjax(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    source = _package_dir(app) / "es5"
+    source = PACKAGE / "es5"
     target = Path(app.outdir) / TARGET
-    version = json.loads((_package_dir(app) / "package.json").read_text())["version"]
+    version = json.loads((PACKAGE / "package.json").read_text())["version"]
     stamp = target / "VERSION"
     if stamp.is_file() and stamp.read_text() == version:
         return  # this version is already in the site
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     shutil.copy2(source / ENTRY, target / ENTRY)
-    shutil.copy2(_package_dir(app) / "LICENSE", target / "LICENSE")
+    shutil.copy2(PACKAGE / "LICENSE", target / "LICENSE")
     for part in RUNTIME_PARTS:
         shutil.copytree(source / part, target / part)
     stamp.write_text(version)

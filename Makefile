@@ -39,7 +39,7 @@ PIP := $(VPY) -m pip --disable-pip-version-check
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-book: setup data  ## build the executed book (strict: any warning fails) and print where it is
+book: setup data node  ## build the executed book (strict: any warning fails) and print where it is
 	$(JUPYTER_BOOK) build . -W -n --keep-going --path-output "$(BOOK_BUILD_DIR)"
 	@echo
 	@echo "Book built: $(SITE)/index.html"
@@ -126,3 +126,6 @@ clean:  ## remove the built site and the execution cache (_build/)
 
 distclean: clean  ## also remove .venv and node_modules
 	rm -rf $(VENV) node_modules
+
+lighthouse: node  ## benchmark: Lighthouse performance and page weight of six pages, mobile and desktop (after make book)
+	$(VPY) tests/browser/lighthouse_bench.py --site "$(SITE)"

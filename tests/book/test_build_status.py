@@ -1,4 +1,4 @@
-"""The status page: execution statistics for every executed chapter, and the environment."""
+"""The status page (maintainers' corner): execution statistics, the environment, the repeated milestone checks."""
 
 import re
 
@@ -13,10 +13,12 @@ def status(built_site):
     return BeautifulSoup((built_site / "book" / "status.html").read_text(encoding="utf-8"), "html.parser")
 
 
-def test_execution_table_lists_every_executed_chapter(status, built_site):
+def test_execution_table_lists_every_executed_chapter(status, repo_root):
+    # Every chapter with a kernel (jupytext header) is executed by the build.
     executed = sorted(
-        str(path.relative_to(built_site.parent / "jupyter_execute").with_suffix("")).replace("\\", "/")
-        for path in (built_site.parent / "jupyter_execute").rglob("*.ipynb")
+        str(path.relative_to(repo_root).with_suffix(""))
+        for path in (repo_root / "book").rglob("*.md")
+        if "kernelspec:" in path.read_text(encoding="utf-8")
     )
     tables = status.find_all("table")
     exec_table = next(t for t in tables if "Run Time" in t.get_text())
@@ -35,3 +37,14 @@ def test_environment_names_versions_blas_cpu_and_threads(status):
     assert rows["torch"].startswith("2.13.0") and "intra-op threads" in rows["torch"]
     assert rows["CPU"] and re.search(r"\d+ logical", rows["Cores"])
     assert any("blas" in value for value in rows.values()), "no BLAS library reported"
+
+
+def test_status_repeats_the_milestone_checks(status):
+    from scratchnn import records
+
+    table = status.select_one("table.build-checks")
+    assert table is not None, "no table of the checks the build repeats"
+    results = [row.find_all("td")[-1].get_text(strip=True) for row in table.select("tbody tr")]
+    assert results[:2] == ["pass", "pass"], "the activation and normalization gradient checks"
+    expected = "DGX Spark record present" if records.has_dgx_spark_record() else "no DGX Spark record yet"
+    assert results[2] == expected

@@ -1,11 +1,11 @@
 """Headless Chromium over the built site (the session's ``built_site``), served on 127.0.0.1.
 
 The browser runs offline and hermetic: requests to anything but the local server are aborted and
-recorded, except MathJax, which the site loads from its CDN and which is served here from the
-pinned npm copy (``node_modules/mathjax``, version pinned in ``package.json`` and in
-``_config.yml``'s ``mathjax_path``) so that pages with math are checked with math rendered.
+recorded. The site serves everything itself, MathJax included (``book/_ext/offline_mathjax.py``
+copies the pinned npm package into the site). axe-core (pinned in ``package.json``) is injected
+into each page for the accessibility checks.
 
-Missing Chromium or MathJax FAILS the tests, naming what is missing: ``make test`` installs both
+Missing Chromium or axe-core FAILS the tests, naming what is missing: ``make test`` installs both
 (``apt-get install -y chromium`` when root; ``npm ci``).
 """
 
@@ -34,20 +34,39 @@ CHROMIUM_ARGS = [
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def mathjax_cdn_prefix() -> str:
-    """The CDN folder of the MathJax build the site loads (``_config.yml``: ``mathjax_path``)."""
-    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
-    return config["sphinx"]["config"]["mathjax_path"].rsplit("/", 1)[0] + "/"
+def read_toc_pages() -> list[str]:
+    """Every page of the book, as docnames (``book/labs/lab-1-numpy-mlp``), in _toc.yml order."""
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections", []))
+
+    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
+        walk(part.get("chapters", []))
+    return pages
+
+
+def pytest_generate_tests(metafunc):
+    """A test that takes ``docname`` runs once per page of the book."""
+    if "docname" in metafunc.fixturenames:
+        metafunc.parametrize("docname", read_toc_pages())
+
+
+@pytest.fixture(scope="session")
+def toc_pages() -> list[str]:
+    return read_toc_pages()
+
+
+AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
-
-
-@pytest.fixture(scope="session")
-def mathjax_prefix() -> str:
-    return mathjax_cdn_prefix()
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +96,7 @@ class PageLog:
     page_errors: list[str] = field(default_factory=list)
     blocked_requests: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    missing_files: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="session")
@@ -88,10 +108,9 @@ def browser_context(tmp_path_factory, repo_root: Path):
             "CHROMIUM_PATH.",
             pytrace=False,
         )
-    mathjax_dir = repo_root / "node_modules" / "mathjax" / "es5"
-    if not (mathjax_dir / "tex-mml-chtml.js").exists():
+    if not AXE_SCRIPT.exists():
         pytest.fail(
-            f"MathJax is missing: {mathjax_dir} does not exist. Run `npm ci` (needs node and npm; "
+            f"axe-core is missing: {AXE_SCRIPT} does not exist. Run `npm ci` (needs node and npm; "
             "`make test` does this).",
             pytrace=False,
         )
@@ -105,25 +124,19 @@ def browser_context(tmp_path_factory, repo_root: Path):
             args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900},
         )
-        context.mathjax_dir = mathjax_dir
         yield context
         context.close()
 
 
 @pytest.fixture
-def open_page(browser_context, site_url: str, mathjax_prefix: str):
+def open_page(browser_context, site_url: str):
     """``open_page(path) -> (page, PageLog)``: load a page of the site and record every problem."""
     opened = []
-    cdn_prefix = mathjax_prefix
 
     def route(route, request):
         url = request.url
         if url.startswith(site_url):
             return route.continue_()
-        if url.startswith(cdn_prefix):
-            local = browser_context.mathjax_dir / url[len(cdn_prefix):].split("?")[0]
-            if local.is_file():
-                return route.fulfill(path=str(local))
         log.blocked_requests.append(url)
         return route.abort()
 
@@ -138,6 +151,12 @@ def open_page(browser_context, site_url: str, mathjax_prefix: str):
             "requestfailed",
             lambda request: urlparse(request.url).hostname == "127.0.0.1"
             and log.failed_requests.append(f"{request.url}: {request.failure}"),
+        )
+        page.on(
+            "response",
+            lambda response: response.url.startswith(site_url)
+            and response.status >= 400
+            and log.missing_files.append(f"{response.url}: HTTP {response.status}"),
         )
         page.route("**/*", route)
         response = page.goto(f"{site_url}/{path}", wait_until="load")

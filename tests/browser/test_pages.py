@@ -1,8 +1,12 @@
 """Every page of the built book in headless Chromium, as a reader would see it.
 
-One test per page (from _toc.yml): no console or script errors, every image loaded, math typeset,
-no traceback, error or warning in any cell output, the launch and download buttons point at the
-repository (one place: _config.yml), and a full-page screenshot in _build/screenshots/.
+One test per page (from _toc.yml): no console or script errors, no missing file, every image
+loaded, math typeset (by the site's own MathJax), no traceback, error or warning in any cell
+output, the launch and download buttons point at the repository (one place: _config.yml), a
+"Before this page" plan box, a meta description, figures drawn at about twice the width they are
+shown at and loaded lazily, no sideways scrolling at 390 px, no axe-core violation caused by the
+site (``THEME_VIOLATIONS`` lists the theme's own, with the upstream reason), and full-page
+screenshots at 1280 and 390 px in _build/screenshots/.
 Plus: the search page finds BatchNorm, and the dark-mode switch works.
 """
 
@@ -18,22 +22,46 @@ import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+# A figure's PNG is drawn at twice the width it is shown at (sharp on a 2x screen): allow the
+# slack of matplotlib's tight bounding box, and catch figures drawn far too wide or too narrow.
+FIGURE_PIXEL_RATIO = (1.6, 2.4)
 
 
-def toc_pages() -> list[str]:
-    """Every page of the book, as docnames (``book/labs/lab-1-numpy-mlp``), in _toc.yml order."""
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
+# axe-core findings that come from the theme (pydata-sphinx-theme 0.17.1 / sphinx-book-theme
+# 1.3.0), not from this book: (rule id, CSS selector fragment of the element, upstream reason).
+# The same rule on any other element fails the test.
+THEME_VIOLATIONS = [
+    ("label-content-name-mismatch", ".search-button",
+     "pydata-sphinx-theme's search-button-field.html labels the button 'Search' while its visible "
+     "text is 'Search' followed by the keyboard shortcut (Ctrl+K)"),
+    ("label-content-name-mismatch", ".theme-switch-button",
+     "pydata-sphinx-theme's theme-switcher.html labels the button 'Color mode' while its visually "
+     "hidden text names the current mode (Light, Dark, System Settings)"),
+    ("region", ".sidebar-primary-items__start > .sidebar-primary-item",
+     "sphinx-book-theme puts the book's logo and title at the top of the primary sidebar, outside "
+     "any landmark (the sidebar is a <div>, not a <nav>/<aside>)"),
+]
 
-    def walk(entries):
-        for entry in entries:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections", []))
+AXE_RUN = """
+async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+      targets: v.nodes.map(n => n.target.join(" "))}));
+}
+"""
 
-    for part in toc.get("parts", [{"chapters": toc.get("chapters", [])}]):
-        walk(part.get("chapters", []))
-    return pages
+
+def site_violations(violations: list[dict]) -> list[str]:
+    """The axe violations not explained by ``THEME_VIOLATIONS``, one line per rule and element."""
+    found = []
+    for violation in violations:
+        theme_selectors = [selector for rule, selector, _ in THEME_VIOLATIONS if rule == violation["id"]]
+        for target in violation["targets"]:
+            if not any(selector in target for selector in theme_selectors):
+                found.append(f"{violation['id']} ({violation['impact']}: {violation['help']}): {target}")
+    return found
 
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -48,7 +76,6 @@ REPOSITORY, BRANCH = _address.github_actions_repository(dict(os.environ)) or (
 )
 ORG_REPO = REPOSITORY.split("github.com/")[1]
 COLAB_BRANCH = CONFIG["sphinx"]["config"]["colab_branch"]
-PAGES = toc_pages()
 # Words that must not appear in any cell output (a failed or noisy execution).
 BAD_OUTPUT = re.compile(r"Traceback|\b\w*Error\b|\b\w*Warning\b")
 
@@ -67,16 +94,58 @@ def is_notebook_page(docname: str) -> bool:
     return "kernelspec:" in (REPO_ROOT / f"{docname}.md").read_text()
 
 
-@pytest.mark.parametrize("docname", PAGES)
 def test_page(docname, open_page, built_site: Path, screenshot_dir: Path):
     page, log = open_page(f"{docname}.html")
+    lazy = page.evaluate("() => [...document.querySelectorAll('article.bd-article img')].map(i => i.loading)")
+    assert set(lazy) <= {"lazy"}, "images that load with the page instead of when scrolled to"
     page.evaluate(WAIT_FOR_IMAGES_AND_MATH)
-    page.screenshot(path=str(screenshot_dir / f"{docname.replace('/', '--')}.png"), full_page=True)
+    shot = screenshot_dir / docname.replace("/", "--")
+    page.screenshot(path=f"{shot}.png", full_page=True)
 
     assert log.page_errors == [], "script errors"
     assert log.console_errors == [], "console errors"
     assert log.failed_requests == [], "local files that failed to load"
+    assert log.missing_files == [], "files the page asks the site for and the site lacks"
     assert log.blocked_requests == [], "the page requests files from the internet (ship them with the site)"
+
+    description = page.evaluate(
+        "() => document.querySelector('meta[name=description]')?.content || ''"
+    )
+    assert len(description) >= 40, "no meta description"
+
+    ratios = page.evaluate(
+        "() => [...document.querySelectorAll('main .cell_output img, main figure img')]"
+        ".filter(i => i.clientWidth > 0)"
+        ".map(i => [i.getAttribute('src'), i.naturalWidth, i.clientWidth])"
+    )
+    low, high = FIGURE_PIXEL_RATIO
+    off = [f"{src}: {natural} px shown at {shown} px" for src, natural, shown in ratios
+           if not low <= natural / shown <= high]  # fmt: skip
+    assert off == [], f"figures not drawn at {low}-{high}x the width they are shown at"
+
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    violations = site_violations(page.evaluate(AXE_RUN))
+    assert violations == [], "accessibility violations (axe-core):\n" + "\n".join(violations)
+
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    if overflow > 0:
+        page.screenshot(path=f"{shot}--390.png", full_page=True)
+    wide = page.evaluate(
+        """() => [...document.querySelectorAll('main *')].filter(e => {
+             const r = e.getBoundingClientRect();
+             return r.right > document.documentElement.clientWidth + 1 && r.width > 0 &&
+                    !e.closest('pre, .highlight, .table-wrapper, .pst-scrollable-table-container, mjx-container');
+           }).slice(0, 5).map(e => e.tagName + '.' + e.className)"""
+    )
+    assert overflow <= 0, f"the page scrolls sideways at 390 px by {overflow} px; widest: {wide}"
+
+    plans = page.evaluate("() => [...document.querySelectorAll('main .admonition.page-plan')].map(p => p.innerText)")
+    assert len(plans) == 1 and re.search(r"\b\d+(–\d+)? ?(minutes|min|hours?|h)\b", plans[0]), (
+        f"no plan box ('Before this page · about N minutes', class page-plan) with a time: {plans}"
+    )
 
     broken = page.evaluate(
         "() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src'))"
@@ -123,8 +192,8 @@ def test_page(docname, open_page, built_site: Path, screenshot_dir: Path):
         assert (not code_cells) or any(c["outputs"] for c in code_cells), "the download has no outputs"
 
 
-def test_dark_mode_switch(open_page):
-    page, log = open_page(f"{PAGES[0]}.html")
+def test_dark_mode_switch(open_page, toc_pages):
+    page, log = open_page(f"{toc_pages[0]}.html")
     assert page.evaluate("() => document.documentElement.dataset.theme") == "light"
     switch = page.locator("button.theme-switch-button").first
     for _ in range(3):  # the switch cycles through light, dark and auto
@@ -136,8 +205,8 @@ def test_dark_mode_switch(open_page):
     assert log.page_errors == [] and log.console_errors == []
 
 
-def test_search_finds_batchnorm(open_page):
-    mentioning = [d for d in PAGES if "BatchNorm" in (REPO_ROOT / f"{d}.md").read_text()]
+def test_search_finds_batchnorm(open_page, toc_pages):
+    mentioning = [d for d in toc_pages if "BatchNorm" in (REPO_ROOT / f"{d}.md").read_text()]
     assert mentioning, "no chapter mentions BatchNorm (the normalization chapters should)"
     page, log = open_page("search.html?q=BatchNorm")
     page.wait_for_selector("#search-results ul.search li", timeout=30_000)
@@ -149,7 +218,10 @@ def test_search_finds_batchnorm(open_page):
     assert log.page_errors == [] and log.console_errors == []
 
 
-def test_mathjax_copy_matches_the_site(repo_root: Path, mathjax_prefix: str):
-    """The local MathJax the tests serve is the version the site loads from the CDN."""
-    version = json.loads((repo_root / "node_modules" / "mathjax" / "package.json").read_text())["version"]
-    assert f"/mathjax@{version}/" in mathjax_prefix
+def test_the_site_serves_the_pinned_mathjax(repo_root: Path, built_site: Path):
+    """MathJax comes from the site (offline), in the version pinned in package.json."""
+    pinned = json.loads((repo_root / "package.json").read_text())["devDependencies"]["mathjax"]
+    assert (built_site / "_static" / "mathjax" / "VERSION").read_text() == pinned
+    assert CONFIG["sphinx"]["config"]["mathjax_path"] == "mathjax/tex-mml-chtml.js"
+    page_source = (built_site / "book" / "topics" / "01-perceptron-to-mlp.html").read_text()
+    assert '<script defer="defer" src="../../_static/mathjax/tex-mml-chtml.js' in page_source

@@ -44,9 +44,31 @@ def test_book_style_is_applied_and_idempotent():
         assert matplotlib.colors.to_hex(rc["figure.facecolor"]) == "#ffffff"
         assert matplotlib.colors.to_hex(rc["axes.facecolor"]) == "#ffffff"
         assert rc["savefig.transparent"] is False
-        assert rc["figure.dpi"] == 110 and rc["savefig.dpi"] == 200
+        assert rc["figure.dpi"] == 100 and rc["savefig.dpi"] == 200
+        assert rc["figure.hooks"] == ["scratchnn.plots:fit_to_page"]
         assert rc["axes.prop_cycle"].by_key()["color"][:3] == ["#0072B2", "#D55E00", "#009E73"]
         assert "F0E442" not in str(rc["axes.prop_cycle"])  # Okabe-Ito yellow vanishes on white
+
+
+def test_fit_to_page_keeps_a_wide_figure_within_the_text_column():
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context():
+        plots.use_book_style()
+        wide, _ = plt.subplots(figsize=(11, 4))
+        narrow, _ = plt.subplots(figsize=(5, 3))
+        try:
+            assert wide.get_figwidth() * wide.dpi == pytest.approx(plots.PAGE_WIDTH_PX)
+            assert narrow.dpi == plots.SCREEN_DPI
+        finally:
+            plt.close(wide)
+            plt.close(narrow)
+    fig = plots.training_curves(History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.6], train_acc=[0.5, 0.7],
+                                        val_acc=[0.4, 0.6]))
+    assert fig.get_figwidth() * fig.dpi <= plots.PAGE_WIDTH_PX
+    assert fig.axes[0].get_legend() is not None and fig.axes[1].get_legend() is None
+    below = plots.legend_below(fig, fig.axes[0])
+    assert below in fig.legends and len(below.get_texts()) == 2 and fig.axes[0].get_legend() is None
 
 
 def test_book_style_asks_ipython_for_retina_pngs_even_before_pyplot_is_loaded():

@@ -353,14 +353,12 @@ def test_bad_training_data_is_named_even_when_no_layer_checks_it(spirals):
 
 
 # --- History and the model builder -------------------------------------------------------------------
-def test_history_survives_a_json_round_trip_with_non_finite_values():
+def test_history_is_json_ready_with_non_finite_values():
     history = History(train_loss=[1.0, 0.5], step_loss=[2.0, math.nan, math.inf], lr=[0.1, 0.1],
                       grad_norms={"0.weight": [1.0, math.nan]}, diverged={"step": 2, "loss": math.inf})
-    text = json.dumps(history.to_dict(), allow_nan=False)  # would raise on NaN
-    restored = History.from_dict(json.loads(text))
-    assert restored.train_loss == [1.0, 0.5] and restored.step_loss[0] == 2.0
-    assert math.isnan(restored.step_loss[1]) and math.isnan(restored.grad_norms["0.weight"][1])
-    assert restored.epochs == 2
+    saved = json.loads(json.dumps(history.to_dict(), allow_nan=False))  # would raise on NaN
+    assert saved["train_loss"] == [1.0, 0.5] and saved["step_loss"] == [2.0, None, None]
+    assert saved["grad_norms"] == {"0.weight": [1.0, None]} and saved["diverged"]["loss"] is None
 
 
 def test_make_mlp_builds_the_layers_and_picks_the_initialiser_for_the_activation():

@@ -373,3 +373,15 @@ def test_make_mlp_builds_the_layers_and_picks_the_initialiser_for_the_activation
     np.testing.assert_array_equal(make_mlp([4, 3, 2], seed=5)[0].weight.data, make_mlp([4, 3, 2], seed=5)[0].weight.data)
     with pytest.raises(ValueError, match="activation must be one of"):
         make_mlp([4, 2], activation="softplus", seed=0)
+
+
+def test_make_mlp_builds_the_labs_variants_norm_dropout_and_an_activation_class():
+    model = make_mlp([6, 5, 4, 3], activation=nn.Tanh, norm=nn.BatchNorm1d, dropout=0.2, seed=0)
+    assert [type(m).__name__ for m in model] == ["Linear", "BatchNorm1d", "Tanh", "Dropout",
+                                                 "Linear", "BatchNorm1d", "Tanh", "Dropout", "Linear"]
+    by_name = make_mlp([6, 5, 4, 3], activation="tanh", seed=0)  # the class picks Xavier init as the name does
+    np.testing.assert_array_equal(model[0].weight.data, by_name[0].weight.data)
+    assert not np.array_equal(model[0].weight.data, make_mlp([6, 5, 4, 3], seed=0)[0].weight.data)  # He differs
+    with pytest.raises(ValueError, match="activation must be one of"):
+        make_mlp([2, 2], activation="swish", seed=0)
+

@@ -168,7 +168,7 @@ class ReLU(Module):
     def forward(self, x):
         x = self._float_input(x)
         self._mask = x > 0
-        return np.maximum(x, 0)  # faster than x * mask, which casts the boolean mask
+        return np.maximum(x, 0)
 
     def backward(self, grad_output):
         g = self._check_grad(grad_output, self._mask)

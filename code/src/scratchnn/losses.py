@@ -80,7 +80,7 @@ class CrossEntropyLoss(Loss):
 
     def forward(self, pred, target):
         z = self._float_pred(pred, ndim=2)
-        y = self._labels(target, z.shape)
+        y = _class_labels(target, z.shape)
         n = len(y)
         shifted = z - z.max(axis=1, keepdims=True)  # softmax is unchanged; exp cannot overflow
         exp = np.exp(shifted)
@@ -97,19 +97,6 @@ class CrossEntropyLoss(Loss):
         grad[np.arange(n), self._target] -= 1.0
         grad /= n
         return grad
-
-    def _labels(self, target, logits_shape):
-        target = np.asarray(target)
-        n, num_classes = logits_shape
-        if target.dtype.kind not in "iu":
-            raise TypeError(f"CrossEntropyLoss expected integer class labels, got dtype {target.dtype}")
-        if target.shape != (n,):
-            raise ValueError(f"CrossEntropyLoss expected labels of shape ({n},) for logits {logits_shape}, "
-                             f"got {target.shape}")
-        if n and (target.min() < 0 or target.max() >= num_classes):
-            raise ValueError(f"CrossEntropyLoss expected labels in [0, {num_classes - 1}], "
-                             f"got values in [{target.min()}, {target.max()}]")
-        return target
 
 
 class MSELoss(Loss):
@@ -140,10 +127,7 @@ class BCEWithLogitsLoss(Loss):
 
     def forward(self, pred, target):
         z = self._float_pred(pred)
-        y = self._matching_target(z, target)
-        if not ((y >= 0) & (y <= 1)).all():  # also catches NaN; a target of 255 gives a negative "loss"
-            raise ValueError(f"BCEWithLogitsLoss expected targets in [0, 1] (probabilities or 0/1 labels), "
-                             f"got values in [{np.nanmin(y):g}, {np.nanmax(y):g}]")
+        y = _probabilities(self._matching_target(z, target))
         loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))  # exp never overflows here
         self._sig = sigmoid(z)
         self._target = y
@@ -180,3 +164,27 @@ class HuberLoss(Loss):
 
     def extra_repr(self):
         return f"delta={self.delta}"
+
+
+# --- validation of targets ------------------------------------------------------------------------
+def _class_labels(target, logits_shape):
+    """Integer labels, one per row of the logits, each a valid class index."""
+    target = np.asarray(target)
+    n, num_classes = logits_shape
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"CrossEntropyLoss expected integer class labels, got dtype {target.dtype}")
+    if target.shape != (n,):
+        raise ValueError(f"CrossEntropyLoss expected labels of shape ({n},) for logits {logits_shape}, "
+                         f"got {target.shape}")
+    if n and (target.min() < 0 or target.max() >= num_classes):
+        raise ValueError(f"CrossEntropyLoss expected labels in [0, {num_classes - 1}], "
+                         f"got values in [{target.min()}, {target.max()}]")
+    return target
+
+
+def _probabilities(y):
+    """Targets in [0, 1] (probabilities or 0/1 labels); a target of 255 would give a negative "loss"."""
+    if not ((y >= 0) & (y <= 1)).all():  # also catches NaN
+        raise ValueError(f"BCEWithLogitsLoss expected targets in [0, 1] (probabilities or 0/1 labels), "
+                         f"got values in [{np.nanmin(y):g}, {np.nanmax(y):g}]")
+    return y

@@ -85,7 +85,7 @@ class CrossEntropyLoss(Loss):
         shifted = z - z.max(axis=1, keepdims=True)  # softmax is unchanged; exp cannot overflow
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)
-        loss = np.mean(np.log(sum_exp[:, 0]) - shifted[np.arange(n), y])
+        loss = (np.log(sum_exp[:, 0]) - shifted[np.arange(n), y]).sum() / n  # the mean over the batch
         self._probs = exp / sum_exp
         self._target = y
         return float(loss)

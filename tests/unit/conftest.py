@@ -132,3 +132,18 @@ def write_idx():
 @pytest.fixture(name="py2_pickle")
 def py2_pickle_fixture():
     return py2_pickle
+
+
+def _assert_close(ours, theirs, rtol=1e-6):
+    """``ours`` equals ``theirs`` (an array or a torch tensor) to ``rtol``, with an absolute floor a
+    thousandth of that relative to the largest ``|theirs|``, so entries near zero compare sensibly."""
+    if hasattr(theirs, "detach"):  # a torch tensor
+        theirs = theirs.detach().numpy()
+    theirs = np.asarray(theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * 1e-3 * max(np.abs(theirs).max(), 1e-30))
+
+
+@pytest.fixture
+def assert_close():
+    """The comparison of our results with torch's (or any reference array) that the unit tests share."""
+    return _assert_close

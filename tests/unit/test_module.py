@@ -4,7 +4,7 @@ import copy
 
 import numpy as np
 import pytest
-import torch
+torch = pytest.importorskip("torch")
 
 from scratchnn import (GELU, BatchNorm1d, CrossEntropyLoss, Dropout, LayerNorm, LeakyReLU, Linear, Module, Parameter,
                        ReLU, RMSNorm, Sequential, Sigmoid, SiLU, Softmax, Tanh)

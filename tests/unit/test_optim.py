@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-import torch
+torch = pytest.importorskip("torch")
 
 from scratchnn import CrossEntropyLoss, Linear, Parameter, Sequential, Tanh
 from scratchnn.optim import SGD, Adam, AdamW, clip_grad_norm_

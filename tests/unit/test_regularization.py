@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-import torch
+torch = pytest.importorskip("torch")
 
 from scratchnn import Dropout, Linear
 from scratchnn.gradcheck import check_module

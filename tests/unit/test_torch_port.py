@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-import torch
+torch = pytest.importorskip("torch")
 
 import scratchnn as snn
 from scratchnn import optim, torch_port

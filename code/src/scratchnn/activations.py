@@ -124,12 +124,6 @@ def softmax(x, axis=-1):
     return e
 
 
-def softmax_grad(x, axis=-1):
-    """The Jacobian ``ds_i/dx_j = s_i (delta_ij - s_j)``, shape ``x.shape + (n,)`` with ``axis`` moved last."""
-    s = np.moveaxis(softmax(x, axis), axis, -1)
-    return s[..., :, None] * (np.eye(s.shape[-1], dtype=s.dtype) - s[..., None, :])
-
-
 # --- modules ---------------------------------------------------------------------------------
 
 
@@ -174,7 +168,7 @@ class ReLU(Module):
     def forward(self, x):
         x = self._float_input(x)
         self._mask = x > 0
-        return np.maximum(x, 0)  # faster than x * mask, which casts the boolean mask
+        return np.maximum(x, 0)
 
     def backward(self, grad_output):
         g = self._check_grad(grad_output, self._mask)
@@ -191,12 +185,8 @@ class LeakyReLU(Module):
 
     def forward(self, x):
         x = self._float_input(x)
-        # Arithmetic on the mask instead of np.where, which is ~10x slower on random signs.
-        slope = (x > 0).astype(x.dtype)
-        slope *= 1.0 - self.negative_slope
-        slope += self.negative_slope
-        self._slope = slope
-        return x * slope
+        self._slope = _leaky_slope(x, self.negative_slope)  # 1 where x > 0, negative_slope elsewhere
+        return x * self._slope
 
     def backward(self, grad_output):
         g = self._check_grad(grad_output, self._slope)
@@ -271,6 +261,15 @@ class Softmax(Module):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _leaky_slope(x, negative_slope):
+    """``np.where(x > 0, 1, negative_slope)`` in ``x``'s dtype, by arithmetic on the mask: several
+    times faster than ``np.where`` on random signs."""
+    slope = (x > 0).astype(x.dtype)
+    slope *= 1.0 - negative_slope
+    slope += negative_slope
+    return slope
 
 
 def _gelu_parts(x, approximate):

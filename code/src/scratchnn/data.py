@@ -433,15 +433,18 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        stop = len(self) * self.batch_size
         if not self.shuffle:
-            for start in range(0, stop, self.batch_size):
+            for start in range(0, len(self) * self.batch_size, self.batch_size):
                 yield self.x[start : start + self.batch_size], self.y[start : start + self.batch_size]
             return
-        order = self.rng.permutation(len(self.x))
-        for start in range(0, stop, self.batch_size):
-            index = order[start : start + self.batch_size]
+        for index in self.batch_indices():
             yield self.x[index], self.y[index]
+
+    def batch_indices(self) -> Iterator[np.ndarray]:
+        """The rows of each batch of one pass (``fit`` uses them to name the rows of a bad batch)."""
+        order = self.rng.permutation(len(self.x)) if self.shuffle else np.arange(len(self.x))
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            yield order[start : start + self.batch_size]
 
 
 def train_val_split(x, y, val_fraction: float, *, seed) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:

@@ -10,13 +10,11 @@ class Parameter:
 
     Optimizers read ``grad`` and update ``data`` in place; ``backward`` adds into ``grad``.
 
-    ``zero_grad()`` clears ``grad`` lazily: it only marks the gradient as zero, and the array is
-    filled with zeros when ``grad`` is next read. A layer whose backward computes a matrix product
-    can instead call ``accumulate_matmul``, which then writes the product straight into the array.
-    Filling the first MNIST layer's 200,000 zeros and adding a temporary of that size measured about
-    10% of a batch-64 training step; this skips both, while ``grad`` still reads as zeros after
-    ``zero_grad()``. (An array reference taken before ``zero_grad()`` is not cleared until ``grad``
-    is read or ``backward`` writes into it, so read ``param.grad`` rather than keep the array.)
+    ``zero_grad()`` clears ``grad`` lazily: it marks the gradient as zero, and the array is filled
+    with zeros when ``grad`` is next read, or overwritten by ``accumulate_matmul`` (``grad += a @ b``
+    written straight into the array). For a large weight that saves a fill and a temporary of its
+    size every step. Read ``param.grad`` rather than keep the array: a reference taken before
+    ``zero_grad()`` is cleared only when ``grad`` is next read or written.
     """
 
     def __init__(self, data):
@@ -68,7 +66,7 @@ class Module:
     for non-trainable state (BatchNorm's running statistics) that ``state_dict`` saves.
     """
 
-    # True for modules whose backward accepts input_grad=False (skip computing dL/dx).
+    # True for modules whose backward accepts input_grad=False; see backward_for_step.
     can_skip_input_grad = False
 
     def __new__(cls, *args, **kwargs):
@@ -267,12 +265,7 @@ class Sequential(Module):
         return x
 
     def backward(self, grad_output, *, input_grad=True):
-        """Backpropagate through every module; return dL/dx, or None with ``input_grad=False``.
-
-        A training step never uses dL/dx of the data, and for a first ``Linear`` layer it costs a
-        matrix product as large as the forward one; ``input_grad=False`` skips it (torch skips it
-        too, because the data does not require grad).
-        """
+        """Backpropagate through every module in reverse; return dL/dx (None with ``input_grad=False``)."""
         if not self._modules:  # the empty chain is the identity
             return grad_output if input_grad else None
         *later, first = reversed(self._modules.values())
@@ -280,9 +273,7 @@ class Sequential(Module):
             grad_output = module.backward(grad_output)
         if input_grad:
             return first.backward(grad_output)
-        if first.can_skip_input_grad:
-            return first.backward(grad_output, input_grad=False)
-        first.backward(grad_output)
+        backward_for_step(first, grad_output)
         return None
 
     def __getitem__(self, index):
@@ -293,6 +284,21 @@ class Sequential(Module):
 
     def __iter__(self):
         return (_unwrap(module) for module in self._modules.values())
+
+
+def backward_for_step(module, grad_output):
+    """``module.backward(grad_output)`` for a training step, which needs parameter gradients only.
+
+    Nobody uses the gradient with respect to the data, and for a first ``Linear`` layer it costs a
+    matrix product as large as the forward one, so modules whose ``can_skip_input_grad`` is True
+    (``Linear``, ``Sequential``) are asked for ``input_grad=False`` (torch skips it too: the data
+    does not require grad). The one place that decides it: ``fit``, ``Sequential`` and the
+    diagnostics all call this.
+    """
+    if getattr(module, "can_skip_input_grad", False):
+        module.backward(grad_output, input_grad=False)
+    else:
+        module.backward(grad_output)
 
 
 def _is_layer(obj):

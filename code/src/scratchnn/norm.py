@@ -28,18 +28,11 @@ class BatchNorm1d(Module):
         self._batch_stats = True
 
     def forward(self, x):
-        x = _checked_input(self, x, (self.num_features,), exact_ndim=2)
+        x = _checked_input(self, x, (self.num_features,), exact_ndim=2, min_batch=2 if self.training else 0)
         self._batch_stats = self.training  # backward must follow the forward's mode, not the current one
         if self.training:
-            n = len(x)
-            if n < 2:
-                raise ValueError(f"BatchNorm1d expected more than 1 sample per batch in training, got shape {x.shape}")
             mean, var = x.mean(axis=0), x.var(axis=0)
-            # In place, so the buffers registered for state_dict stay the same arrays.
-            self.running_mean *= 1.0 - self.momentum
-            self.running_mean += self.momentum * mean
-            self.running_var *= 1.0 - self.momentum
-            self.running_var += (self.momentum * n / (n - 1)) * var
+            self._update_running_stats(mean, var, len(x))
         else:
             mean, var = self.running_mean, self.running_var
         self._inv_std = 1.0 / np.sqrt(var + self.eps)
@@ -55,6 +48,14 @@ class BatchNorm1d(Module):
         if not self._batch_stats:  # running statistics are constants: the map is affine per feature
             return dxhat * self._inv_std
         return (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * self._inv_std
+
+    def _update_running_stats(self, mean, var, n):
+        """``r = (1 - momentum) r + momentum * stat``, the variance unbiased; in place, so the buffers
+        registered for state_dict stay the same arrays."""
+        self.running_mean *= 1.0 - self.momentum
+        self.running_mean += self.momentum * mean
+        self.running_var *= 1.0 - self.momentum
+        self.running_var += (self.momentum * n / (n - 1)) * var
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
@@ -142,12 +143,15 @@ def _as_shape(owner, normalized_shape):
     return tuple(_check.integer(owner, "normalized_shape", size) for size in sizes)
 
 
-def _checked_input(module, x, feature_shape, exact_ndim=None):
-    """Validate dtype and trailing shape; cast to the module's dtype (its weight's)."""
+def _checked_input(module, x, feature_shape, exact_ndim=None, min_batch=0):
+    """Validate dtype, trailing shape (and batch size); cast to the module's dtype (its weight's)."""
     x = module._float_input(x)
     k = len(feature_shape)
     ndim_ok = x.ndim == exact_ndim if exact_ndim else x.ndim > k
     if not ndim_ok or x.shape[-k:] != feature_shape:
         expected = "(batch, " + ", ".join(map(str, feature_shape)) + ")"
         raise ValueError(f"{type(module).__name__} expected input of shape {expected}, got shape {x.shape}")
+    if len(x) < min_batch:  # BatchNorm in training: the variance of one sample is 0, x_hat would be 0
+        raise ValueError(f"{type(module).__name__} expected more than {min_batch - 1} sample per batch in training, "
+                         f"got shape {x.shape}")
     return x.astype(module.weight.data.dtype, copy=False)

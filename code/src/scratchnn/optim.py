@@ -118,12 +118,18 @@ class Adam(Optimizer):
             m += (1.0 - self.beta1) * g
             v *= self.beta2
             v += (1.0 - self.beta2) * (g * g)
-            denom = np.sqrt(v)
-            denom /= sqrt_bias2
-            denom += self.eps
-            np.divide(m, denom, out=denom)
-            denom *= step_size
-            p.data -= denom
+            _subtract_adam_update(p.data, m, v, step_size, sqrt_bias2, self.eps)
+
+
+def _subtract_adam_update(w, m, v, step_size, sqrt_bias2, eps):
+    """``w -= step_size * m / (sqrt(v) / sqrt_bias2 + eps)``, in one buffer: a temporary the size of
+    ``w`` instead of four."""
+    update = np.sqrt(v)
+    update /= sqrt_bias2
+    update += eps
+    np.divide(m, update, out=update)
+    update *= step_size
+    w -= update
 
 
 class AdamW(Adam):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,6 +26,9 @@ from typing import Callable
 import numpy as np
 
 from . import _check
+from ._validate import NonFiniteInputError
+from .data import DataLoader
+from .module import backward_for_step
 
 __all__ = [
     "History",
@@ -93,19 +95,6 @@ class History:
             return value
 
         return clean(asdict(self))
-
-    @classmethod
-    def from_dict(cls, data):
-        """Rebuild a History saved with ``to_dict`` (None read back as NaN)."""
-
-        def restore(values):
-            return [math.nan if v is None else v for v in values]
-
-        fields = dict(data)
-        for name in ("train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds", "step_loss"):
-            fields[name] = restore(fields.get(name, []))
-        fields["grad_norms"] = {k: restore(v) for k, v in fields.get("grad_norms", {}).items()}
-        return cls(**fields)
 
 
 class TrainingDiverged(FloatingPointError):
@@ -372,76 +361,6 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 # --------------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------------
-def backward_for_step(model, grad_output):
-    """``model.backward(grad_output)`` for a training step: parameter gradients only.
-
-    Nobody needs the gradient with respect to the data, and for a first ``Linear`` layer it costs
-    a matrix product as large as the forward one, so it is skipped where the model supports
-    ``input_grad=False`` (torch skips it too: the data does not require grad).
-    """
-    if getattr(model, "can_skip_input_grad", False):
-        model.backward(grad_output, input_grad=False)
-    else:
-        model.backward(grad_output)
-
-
-def _check_batch(xb, index, *, epoch, step):
-    """Raise a ValueError naming the rows if the training batch itself holds NaN or inf."""
-    if np.issubdtype(xb.dtype, np.floating):
-        bad_rows = ~np.isfinite(xb.reshape(len(xb), -1)).all(axis=1)
-        if bad_rows.any():
-            rows = np.sort(index[bad_rows])
-            shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
-            raise ValueError(f"fit: the train inputs contain NaN or inf: {len(rows)} image(s) of the batch at "
-                             f"epoch {epoch}, step {step} (train rows {shown}); clean the data before training")
-
-
-def _first_nonfinite_gradient(named_params):
-    for name, param in named_params:
-        if not np.isfinite(param.grad).all():
-            return name
-    return None
-
-
-def _blew_up(named_params, error):
-    """Did this forward-pass error come from weights or activations that stopped being finite?"""
-    mentions_nonfinite = re.search(r"\bnan\b|\binf\b|non-finite", str(error), re.IGNORECASE)
-    return mentions_nonfinite is not None or any(not np.isfinite(p.data).all() for _, p in named_params)
-
-
-#: A loss above EXPLOSION_FACTOR x max(first loss, 1) for EXPLOSION_STEPS steps in a row has exploded.
-#: 50 steps: a loss still growing reaches overflow first (and gets the non-finite report), while a run
-#: stuck at a huge finite loss is stopped within its first MNIST epoch (938 steps of 64).
-EXPLOSION_FACTOR = 1e3
-EXPLOSION_STEPS = 50
-
-
-def _diverged(history, named_params, *, epoch, step, steps_per_epoch, loss, parameter, lr, in_forward=False,
-              exploded_above=None):
-    where = f"epoch {epoch}, step {step} (step {step - epoch * steps_per_epoch} of the epoch; both count from 0)"
-    if exploded_above is not None:
-        what = (f"the loss ({loss:.3g}) has stayed above {exploded_above:.3g} ({EXPLOSION_FACTOR:g} x the first step's "
-                f"loss, or x 1 if that was below 1) for {EXPLOSION_STEPS} steps in a row: finite, but exploded")
-    elif parameter is not None:
-        what = (f"the gradient of '{parameter}' became non-finite (loss {loss:.4g}); it is the first "
-                f"parameter, in forward order, with a NaN or infinite gradient")
-    else:
-        what = "a layer received NaN or inf from the layer before it" if in_forward else f"the loss became {loss}"
-        broken = next((name for name, p in named_params if not np.isfinite(p.data).all()), None)
-        if broken is not None:
-            what += f", because '{broken}' now holds non-finite weights"
-        else:
-            what += ", although every weight is finite: the activations overflowed"
-    history.diverged = {"epoch": epoch, "step": step, "parameter": parameter, "loss": loss, "lr": lr}
-    message = (
-        f"Training diverged at {where}: {what}. Learning rate {lr:.3g} too high? "
-        f"Lower it 10x or clip gradients (scratchnn.optim.clip_grad_norm_); also check that the inputs "
-        f"are scaled (MNIST pixels in [0, 1]) and that the initialisation suits the activation. "
-        f"The partial History is on this exception's .history."
-    )
-    return TrainingDiverged(message, history=history, epoch=epoch, step=step, parameter=parameter, loss=loss)
-
-
 def fit(
     model,
     loss_fn,
@@ -492,103 +411,35 @@ def fit(
                             f"of scratchnn.train.Callback), got {type(callback).__name__}")
     if augment is not None and not callable(augment):
         raise TypeError(f"fit: augment must be a function augment(x_batch, rng), got {type(augment).__name__}")
-    n = len(x)
-    if drop_last and n < batch_size:
-        raise ValueError(f"fit: drop_last with batch_size {batch_size} leaves no batch of {n} examples")
-
+    if drop_last and len(x) < batch_size:
+        raise ValueError(f"fit: drop_last with batch_size {batch_size} leaves no batch of {len(x)} examples")
     # Validation data is checked here, once. Training batches are checked only when a step fails
-    # (see _check_batch): scanning all 60,000 MNIST images would cost 3% of an epoch, every call.
+    # (see _DivergenceCheck): a NaN or inf in a batch makes its step fail anyway, so no full scan.
     if val is not None and np.issubdtype(x_val.dtype, np.floating) and not np.isfinite(x_val).all():
         raise ValueError("fit: the val inputs contain NaN or inf; clean the data before training")
-
-    rng = np.random.default_rng(seed)
-    steps_per_epoch = n // batch_size if drop_last else math.ceil(n / batch_size)
     named_params = list(model.named_parameters())
     if not named_params:
         raise ValueError("fit: the model has no parameters to train")
-    history = History(steps_per_epoch=steps_per_epoch)
+
+    rng = np.random.default_rng(seed)  # one generator for the shuffle and for augment
+    batches = DataLoader(x, y, batch_size, drop_last=drop_last, seed=rng)
+    history = History(steps_per_epoch=len(batches))
     if record_grad_norms:
         history.grad_norms = {name: [] for name, _ in named_params}
+    guard = _DivergenceCheck(history, named_params, optimizer)
     step_callbacks = [c for c in callbacks if type(c).on_step_begin is not Callback.on_step_begin]
     for callback in callbacks:
-        callback.on_train_begin(
-            model, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch, has_val=val is not None
-        )
+        callback.on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=len(batches), has_val=val is not None)
 
-    bar = _progress_bar(epochs * steps_per_epoch) if progress else None
-    step = 0
-    explosion_bound, steps_above = None, 0
-    # NumPy's overflow/invalid warnings are silenced inside the loop: the divergence check below
-    # reports the same event once, as TrainingDiverged with its step, layer and likely cause.
+    bar = _progress_bar(epochs * len(batches)) if progress else None
+    # NumPy's overflow/invalid warnings are silenced inside the loop: the divergence check reports
+    # the same event once, as TrainingDiverged with its step, layer and likely cause.
     with _restore_mode(model, True), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         try:
             for epoch in range(epochs):
                 started = time.perf_counter()
-                order = rng.permutation(n)
-                loss_sum, correct_sum, seen = 0.0, 0, 0
-                norm_sums = np.zeros(len(named_params))
-                for start in range(0, steps_per_epoch * batch_size, batch_size):
-                    index = order[start : start + batch_size]
-                    xb, yb = x[index], y[index]
-                    if augment is not None:
-                        xb = augment(xb, rng)
-                    for callback in step_callbacks:
-                        callback.on_step_begin(step, optimizer)
-
-                    try:
-                        output = model(xb)
-                    except ValueError as error:
-                        _check_batch(xb, index, epoch=epoch, step=step)
-                        # The batch is finite, so a layer refusing a non-finite input means the
-                        # weights or activations blew up after the previous update.
-                        if _blew_up(named_params, error):
-                            history.step_loss.append(math.nan)
-                            raise _diverged(history, named_params, epoch=epoch, step=step,
-                                            steps_per_epoch=steps_per_epoch, loss=math.nan, parameter=None,
-                                            lr=_get_lr(optimizer), in_forward=True) from error
-                        raise
-                    loss = float(loss_fn(output, yb))
-                    history.step_loss.append(loss)
-                    if not math.isfinite(loss):
-                        _check_batch(xb, index, epoch=epoch, step=step)
-                        raise _diverged(history, named_params, epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
-                                        loss=loss, parameter=None, lr=_get_lr(optimizer))
-                    if explosion_bound is None:
-                        explosion_bound = EXPLOSION_FACTOR * max(loss, 1.0)
-                    steps_above = steps_above + 1 if loss > explosion_bound else 0
-                    if steps_above == EXPLOSION_STEPS:
-                        raise _diverged(history, named_params, epoch=epoch, step=step, steps_per_epoch=steps_per_epoch,
-                                        loss=loss, parameter=None, lr=_get_lr(optimizer),
-                                        exploded_above=explosion_bound)
-                    optimizer.zero_grad()
-                    backward_for_step(model, loss_fn.backward())
-                    if record_grad_norms:
-                        # One dot product per parameter gives its norm; NaN/inf anywhere makes it non-finite.
-                        squares = [float(np.dot(p.grad.ravel(), p.grad.ravel())) for _, p in named_params]
-                        if not math.isfinite(sum(squares)):
-                            bad = _first_nonfinite_gradient(named_params)
-                            if bad is not None:
-                                raise _diverged(history, named_params, epoch=epoch, step=step,
-                                                steps_per_epoch=steps_per_epoch, loss=loss,
-                                                parameter=bad, lr=_get_lr(optimizer))
-                        norm_sums += np.sqrt(squares)  # a finite gradient whose square overflowed -> inf
-                    optimizer.step()
-
-                    loss_sum += loss * len(xb)
-                    seen += len(xb)
-                    if correct_sum is not None:
-                        correct = _correct(output, yb)
-                        correct_sum = None if correct is None else correct_sum + correct
-                    step += 1
-                    if bar is not None:
-                        bar.update()
-
-                history.train_loss.append(loss_sum / seen)
-                if correct_sum is not None:
-                    history.train_acc.append(correct_sum / seen)
-                if record_grad_norms:
-                    for (name, _), total in zip(named_params, norm_sums):
-                        history.grad_norms[name].append(float(total / steps_per_epoch))
+                _train_epoch(model, loss_fn, optimizer, batches, epoch, history, guard, augment=augment, rng=rng,
+                             step_callbacks=step_callbacks, record_grad_norms=record_grad_norms, bar=bar)
                 if val is not None:
                     val_loss, val_acc = evaluate(model, x_val, y_val, loss_fn)
                     history.val_loss.append(val_loss)
@@ -599,11 +450,9 @@ def fit(
                 if bar is not None:
                     bar.set_postfix(_summary(history), refresh=False)
                     bar.set_description(f"epoch {epoch + 1}/{epochs}")
-
-                stop = False
-                for callback in callbacks:
-                    stop = bool(callback.on_epoch_end(history, model, optimizer)) or stop
-                if stop:
+                # Every callback sees every epoch, even after one has asked to stop.
+                stops = [bool(callback.on_epoch_end(history, model, optimizer)) for callback in callbacks]
+                if any(stops):
                     history.stopped_early = True
                     break
         finally:
@@ -612,6 +461,155 @@ def fit(
             for callback in callbacks:
                 callback.on_train_end(history, model, optimizer)
     return history
+
+
+def _train_epoch(model, loss_fn, optimizer, batches, epoch, history, guard, *, augment, rng, step_callbacks,
+                 record_grad_norms, bar):
+    """One pass over freshly shuffled ``batches``; appends the epoch's training loss (and accuracy
+    and mean gradient norms) to ``history``."""
+    loss_sum, correct_sum, seen = 0.0, 0, 0
+    norm_sums = 0.0
+    for index in batches.batch_indices():
+        xb, yb = batches.x[index], batches.y[index]
+        if augment is not None:
+            xb = augment(xb, rng)
+        step = guard.begin_step(epoch, index, xb)
+        for callback in step_callbacks:
+            callback.on_step_begin(step, optimizer)
+        output, loss = _train_step(model, loss_fn, optimizer, xb, yb, guard, record_grad_norms)
+        loss_sum += loss * len(xb)
+        seen += len(xb)
+        if correct_sum is not None:
+            correct = _correct(output, yb)
+            correct_sum = None if correct is None else correct_sum + correct
+        if record_grad_norms:
+            norm_sums = norm_sums + guard.last_gradient_norms
+        if bar is not None:
+            bar.update()
+    history.train_loss.append(loss_sum / seen)
+    if correct_sum is not None:
+        history.train_acc.append(correct_sum / seen)
+    if record_grad_norms:
+        for name, total in zip(history.grad_norms, norm_sums):
+            history.grad_norms[name].append(float(total / len(batches)))
+
+
+def _train_step(model, loss_fn, optimizer, xb, yb, guard, record_grad_norms):
+    """One step of minibatch gradient descent, as in the module docstring; returns ``(output, loss)``.
+
+    ``guard`` records the loss and raises at the first sign of divergence.
+    """
+    try:
+        output = model(xb)
+    except ValueError as error:
+        guard.forward_failed(error)
+        raise
+    loss = float(loss_fn(output, yb))
+    guard.check_loss(loss)
+    optimizer.zero_grad()
+    backward_for_step(model, loss_fn.backward())
+    if record_grad_norms:
+        guard.check_gradients()
+    optimizer.step()
+    return output, loss
+
+
+#: A loss above EXPLOSION_FACTOR x max(first loss, 1) for EXPLOSION_STEPS steps in a row has exploded.
+#: 50 steps: a loss still growing reaches overflow first (and gets the non-finite report), while a run
+#: stuck at a huge finite loss is stopped within its first MNIST epoch (938 steps of 64).
+EXPLOSION_FACTOR = 1e3
+EXPLOSION_STEPS = 50
+
+
+class _DivergenceCheck:
+    """The divergence check of ``fit``: records each step's loss and raises ``TrainingDiverged`` (or a
+    ``ValueError`` naming the rows, when the batch itself held NaN or inf) with where and why."""
+
+    def __init__(self, history, named_params, optimizer):
+        self.history, self.named_params, self.optimizer = history, named_params, optimizer
+        self.step = -1
+        self.explosion_bound, self.steps_above = None, 0
+        self.last_gradient_norms = None
+
+    def begin_step(self, epoch, index, xb):
+        """Note where the coming step is (``index``: the train rows of batch ``xb``); return its number."""
+        self.step += 1
+        self.epoch, self.index, self.xb = epoch, index, xb
+        return self.step
+
+    def forward_failed(self, error):
+        """A layer refused its input: blame the data if the batch holds NaN or inf, else the run."""
+        self._check_batch()
+        # The batch is finite, so a layer refusing a non-finite input means the weights or
+        # activations blew up after the previous update.
+        if isinstance(error, NonFiniteInputError) or self._first_nonfinite_weight() is not None:
+            self.history.step_loss.append(math.nan)
+            raise self._diverged(math.nan, in_forward=True) from error
+
+    def check_loss(self, loss):
+        """Record the step's loss; raise if it is not finite or has stayed exploded for too long."""
+        self.history.step_loss.append(loss)
+        if not math.isfinite(loss):
+            self._check_batch()
+            raise self._diverged(loss)
+        if self.explosion_bound is None:
+            self.explosion_bound = EXPLOSION_FACTOR * max(loss, 1.0)
+        self.steps_above = self.steps_above + 1 if loss > self.explosion_bound else 0
+        if self.steps_above == EXPLOSION_STEPS:
+            raise self._diverged(loss, exploded_above=self.explosion_bound)
+
+    def check_gradients(self):
+        """Keep each parameter's gradient norm ``||dL/dW||_2`` in ``last_gradient_norms``; raise if one is
+        not finite. One dot product per parameter gives its norm; NaN or inf anywhere makes it non-finite."""
+        squares = [float(np.dot(p.grad.ravel(), p.grad.ravel())) for _, p in self.named_params]
+        if not math.isfinite(sum(squares)):
+            bad = next((name for name, p in self.named_params if not np.isfinite(p.grad).all()), None)
+            if bad is not None:  # else a finite gradient's square overflowed: its norm is recorded as inf
+                raise self._diverged(self.history.step_loss[-1], parameter=bad)
+        self.last_gradient_norms = np.sqrt(squares)
+
+    def _check_batch(self):
+        """Raise a ValueError naming the rows if the training batch itself holds NaN or inf."""
+        xb = self.xb
+        if np.issubdtype(xb.dtype, np.floating):
+            bad_rows = ~np.isfinite(xb.reshape(len(xb), -1)).all(axis=1)
+            if bad_rows.any():
+                rows = np.sort(self.index[bad_rows])
+                shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
+                raise ValueError(f"fit: the train inputs contain NaN or inf: {len(rows)} image(s) of the batch at "
+                                 f"epoch {self.epoch}, step {self.step} (train rows {shown}); clean the data before "
+                                 f"training")
+
+    def _first_nonfinite_weight(self):
+        return next((name for name, p in self.named_params if not np.isfinite(p.data).all()), None)
+
+    def _diverged(self, loss, *, parameter=None, in_forward=False, exploded_above=None):
+        epoch, step, history = self.epoch, self.step, self.history
+        where = (f"epoch {epoch}, step {step} (step {step - epoch * history.steps_per_epoch} of the epoch; "
+                 f"both count from 0)")
+        if exploded_above is not None:
+            what = (f"the loss ({loss:.3g}) has stayed above {exploded_above:.3g} ({EXPLOSION_FACTOR:g} x the first "
+                    f"step's loss, or x 1 if that was below 1) for {EXPLOSION_STEPS} steps in a row: finite, but "
+                    f"exploded")
+        elif parameter is not None:
+            what = (f"the gradient of '{parameter}' became non-finite (loss {loss:.4g}); it is the first "
+                    f"parameter, in forward order, with a NaN or infinite gradient")
+        else:
+            what = "a layer received NaN or inf from the layer before it" if in_forward else f"the loss became {loss}"
+            broken = self._first_nonfinite_weight()
+            if broken is not None:
+                what += f", because '{broken}' now holds non-finite weights"
+            else:
+                what += ", although every weight is finite: the activations overflowed"
+        lr = _get_lr(self.optimizer)
+        history.diverged = {"epoch": epoch, "step": step, "parameter": parameter, "loss": loss, "lr": lr}
+        message = (
+            f"Training diverged at {where}: {what}. Learning rate {lr:.3g} too high? "
+            f"Lower it 10x or clip gradients (scratchnn.optim.clip_grad_norm_); also check that the inputs "
+            f"are scaled (MNIST pixels in [0, 1]) and that the initialisation suits the activation. "
+            f"The partial History is on this exception's .history."
+        )
+        return TrainingDiverged(message, history=history, epoch=epoch, step=step, parameter=parameter, loss=loss)
 
 
 def _progress_bar(total):
@@ -642,37 +640,44 @@ def _summary(history):
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid")
 
 
-def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, seed, dtype=np.float32):
-    """A multilayer perceptron ``Linear -> activation [-> Dropout] -> ... -> Linear`` (logits out).
+def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, norm=None, seed, dtype=np.float32):
+    """A multilayer perceptron ``Linear [-> norm] -> activation [-> Dropout] -> ... -> Linear`` (logits out).
 
-    ``sizes`` lists the layer widths, input first: ``[784, 256, 128, 10]``. ``init`` defaults to
-    He for the ReLU family and Xavier for tanh/sigmoid (the seed's guidance). ``seed`` seeds the
-    weights (and the dropout masks).
+    The one MLP builder of scratchnn (the labs' networks are calls of it). ``sizes`` lists the layer
+    widths, input first: ``[784, 256, 128, 10]``. ``activation`` is a name from ``ACTIVATIONS`` or a
+    Module class; ``norm`` a normalization class called with the width (``BatchNorm1d``,
+    ``LayerNorm``) or None. ``init`` defaults to He for the ReLU family and Xavier for tanh/sigmoid
+    (the seed's guidance). ``seed`` seeds the weights (and the dropout masks), layer by layer.
     """
     from . import activations as act
     from .layers import Linear
-    from .module import Sequential
+    from .module import Module, Sequential
     from .regularization import Dropout
 
     modules = {"relu": act.ReLU, "leaky_relu": act.LeakyReLU, "gelu": act.GELU, "silu": act.SiLU,
                "tanh": act.Tanh, "sigmoid": act.Sigmoid}
-    if activation not in modules:
-        raise ValueError(f"make_mlp: activation must be one of {ACTIVATIONS}, got {activation!r}")
+    is_class = isinstance(activation, type) and issubclass(activation, Module)
+    if not is_class and activation not in modules:
+        raise ValueError(f"make_mlp: activation must be one of {ACTIVATIONS} or a Module class, got {activation!r}")
+    activation_class = activation if is_class else modules[activation]
+    if norm is not None and not callable(norm):
+        raise TypeError(f"make_mlp: norm must be a normalization class such as BatchNorm1d, got {norm!r}")
     sizes = [_check.integer("make_mlp", "sizes", size) for size in _check.sequence("make_mlp", "sizes", sizes, "width")]
     if len(sizes) < 2:
         raise ValueError(f"make_mlp: sizes needs an input and an output width, got {sizes}")
     dropout = _check.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
     if init is None:
-        init = "xavier_normal" if activation in ("tanh", "sigmoid") else "he_normal"
+        init = "xavier_normal" if activation_class in (act.Tanh, act.Sigmoid) else "he_normal"
     rng = np.random.default_rng(seed)
     layers = []
-    for index, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        last = index == len(sizes) - 2
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
         layers.append(Linear(fan_in, fan_out, init=init, rng=rng, dtype=dtype))
-        if not last:
-            layers.append(modules[activation]())
-            if dropout:
-                layers.append(Dropout(dropout, rng=rng))
+        if norm is not None:
+            layers.append(norm(fan_out, dtype=dtype))
+        layers.append(activation_class())
+        if dropout:
+            layers.append(Dropout(dropout, rng=rng))
+    layers.append(Linear(sizes[-2], sizes[-1], init=init, rng=rng, dtype=dtype))
     return Sequential(*layers)
 
 

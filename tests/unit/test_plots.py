@@ -98,6 +98,15 @@ def test_book_style_asks_ipython_for_retina_pngs_even_before_pyplot_is_loaded():
     assert result.stdout.strip() == "ok"
 
 
+def _assert_one_column_within_phone_width(fig):
+    """At most 6.4 inches wide, and every visible panel below the previous one (no side-by-side)."""
+    assert fig.get_figwidth() <= 6.4
+    fig.canvas.draw()  # constrained layout places the axes when drawn
+    boxes = [ax.get_position() for ax in fig.axes if ax.get_visible()]
+    assert all(abs(box.x0 - boxes[0].x0) < 0.05 for box in boxes), [box.x0 for box in boxes]
+    assert all(lower.y1 <= upper.y0 + 1e-6 for upper, lower in zip(boxes, boxes[1:]))
+
+
 def test_training_curves_has_loss_and_accuracy_panels_train_and_val(history):
     fig = plots.training_curves(history, title="spirals")
     assert isinstance(fig, Figure) and len(fig.axes) == 2
@@ -106,6 +115,8 @@ def test_training_curves_has_loss_and_accuracy_panels_train_and_val(history):
     np.testing.assert_allclose(loss_ax.lines[0].get_ydata(), history.train_loss)
     np.testing.assert_allclose(acc_ax.lines[1].get_ydata(), history.val_acc)
     assert acc_ax.get_ylabel() == "accuracy" and _renders(fig)
+    _assert_one_column_within_phone_width(fig)
+    assert acc_ax.get_xlabel() == "epoch" and loss_ax.get_xlabel() == ""  # shared epoch axis, labelled once
 
 
 def test_training_curves_compares_labelled_runs_and_skips_missing_accuracy(history):
@@ -130,6 +141,12 @@ def test_activation_grid_plots_function_and_derivative_per_activation():
     np.testing.assert_allclose(relu_ax.lines[1].get_ydata(), relu(x))
     np.testing.assert_allclose(relu_ax.lines[2].get_ydata(), relu_grad(x))
     assert _renders(fig)
+    _assert_one_column_within_phone_width(fig)
+    two_columns = plots.activation_grid(["sigmoid", "tanh", "relu", "gelu"], ncols=2)
+    left, right = [ax.get_position() for ax in two_columns.axes[:2]]
+    assert two_columns.get_figwidth() <= 6.4 and right.x0 > left.x1 and _renders(two_columns)
+    with pytest.raises(ValueError, match="ncols must be at least 1, got 0"):
+        plots.activation_grid(["relu"], ncols=0)
     custom = plots.activation_grid({"square": (np.square, lambda x: 2 * x)}, x=np.linspace(-1, 1, 5))
     np.testing.assert_allclose(custom.axes[0].lines[2].get_ydata(), [-2, -1, 0, 1, 2])
     with pytest.raises(ValueError, match="no 'swish'"):
@@ -188,6 +205,7 @@ def test_misclassified_digits_shows_only_the_mistakes_with_true_and_predicted_la
     fig = plots.misclassified_digits(x, y_true, y_pred, n=20)
     titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
     assert titled == ["2 → 9", "5 → 0", "7 → 1"]
+    assert plots.misclassified_digits(x, y_true, np.zeros(12, dtype=int), n=20).get_figwidth() <= 6.4
     assert _renders(fig)
     with pytest.raises(ValueError, match="every prediction is correct"):
         plots.misclassified_digits(x, y_true, y_true)

@@ -125,13 +125,14 @@ def training_curves(histories, *, title=None, log_loss=False):
     """Loss and accuracy per epoch, train (solid) against validation (dashed).
 
     ``histories`` is a ``History`` or a mapping ``label -> History`` to compare runs (one colour
-    per run). The accuracy panel is left out when no run recorded accuracy. The legend sits in the
-    loss panel only.
+    per run). Loss is the top panel, accuracy the bottom one, sharing the epoch axis: stacked, both
+    stay readable on a phone. The accuracy panel is left out when no run recorded accuracy. The
+    legend sits in the loss panel only.
     """
     runs = _histories(histories)
     with_acc = any(h.train_acc or h.val_acc for _, h in runs)
-    fig, axes = _figure(1, 2 if with_acc else 1, figsize=(7.2, 3.6) if with_acc else (6.4, 3.8))
-    panels = [("loss", axes[0, 0])] + ([("acc", axes[0, 1])] if with_acc else [])
+    fig, axes = _figure(2 if with_acc else 1, 1, figsize=(6.4, 5.6) if with_acc else (6.4, 3.8), sharex=True)
+    panels = [("loss", axes[0, 0])] + ([("acc", axes[1, 0])] if with_acc else [])
     for index, (label, history) in enumerate(runs):
         color = f"C{index % 7}"
         for metric, ax in panels:
@@ -142,9 +143,10 @@ def training_curves(histories, *, title=None, log_loss=False):
                 name = split if label is None else f"{label} ({split})"
                 ax.plot(_epochs_axis(values), values, style, color=color, marker="o", markersize=3, label=name)
     for metric, ax in panels:
-        ax.set_xlabel("epoch")
         ax.set_ylabel("loss" if metric == "loss" else "accuracy")
         ax.xaxis.get_major_locator().set_params(integer=True)
+    # The panels share the epoch axis: one label, under the bottom panel.
+    panels[-1][1].set_xlabel("epoch")
     # Both panels show the same runs: one legend, in the loss panel, is enough. (A chapter that
     # compares many runs can move it under the panels with legend_below.)
     axes[0, 0].legend()
@@ -173,19 +175,23 @@ def _resolve_activations(activations):
     return resolved
 
 
-def activation_grid(activations=("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"), *, x=None):
+def activation_grid(activations=("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"), *, x=None, ncols=1):
     """One panel per activation: the function (solid) and its derivative (dashed) on the same axes.
 
     ``activations`` is a sequence of names from ``scratchnn.activations`` (each with a ``name_grad``)
     or a mapping ``label -> (function, derivative)``. ``x`` defaults to 401 points on [-5, 5].
+    The panels fill ``ncols`` columns (default one: a stack that stays readable on a phone); the
+    figure is 6.4 inches wide whatever ``ncols`` is, so more columns make narrower panels.
     """
     functions = _resolve_activations(activations)
     if not functions:
         raise ValueError("activation_grid: no activations given")
+    if ncols < 1:
+        raise ValueError(f"activation_grid: ncols must be at least 1, got {ncols}")
     x = np.linspace(-5.0, 5.0, 401) if x is None else np.asarray(x, dtype=float)
-    ncols = min(3, len(functions))
+    ncols = min(ncols, len(functions))
     nrows = -(-len(functions) // ncols)
-    fig, axes = _figure(nrows, ncols, figsize=(2.4 * ncols, 2.1 * nrows), sharex=True)
+    fig, axes = _figure(nrows, ncols, figsize=(6.4, (1.7 if ncols == 1 else 2.1) * nrows + 0.5), sharex=True)
     for ax, (name, (function, derivative)) in zip(axes.flat, functions.items()):
         ax.axhline(0.0, color="0.6", linewidth=0.8)
         ax.plot(x, function(x), color="C0", label="f(x)")
@@ -298,8 +304,10 @@ def decision_boundary(model, x, y, *, resolution=300, padding=0.5, title=None):
     return fig
 
 
-def misclassified_digits(x, y_true, y_pred, *, n=20, ncols=10, image_shape=(28, 28)):
+def misclassified_digits(x, y_true, y_pred, *, n=20, ncols=8, image_shape=(28, 28)):
     """A grid of the first ``n`` misclassified images, each titled ``true → predicted``.
+
+    ``ncols`` images per row; the default 8 keeps the figure under the text column's width.
 
     ``x`` holds flattened images (``(N, 784)`` for MNIST); ``y_true`` and ``y_pred`` are class labels.
     """

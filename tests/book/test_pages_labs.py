@@ -106,7 +106,7 @@ def test_lab_has_no_traceback_or_stderr(built_site, lab):
 def test_lab_has_objectives_exercises_solutions_and_takeaways(built_site, lab):
     main = main_of(built_site, lab)
     text = text_of(main)
-    assert "Objectives and time" in text and "Deliverable" in text
+    assert "Before this page · objectives and time" in text and "Deliverable" in text
     assert main.select("div.exercise"), f"{lab}: no exercise"
     solutions = main.select("div.solution")
     assert solutions and all("dropdown" in s.get("class", []) for s in solutions), f"{lab}: solutions must be hidden"

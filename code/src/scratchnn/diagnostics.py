@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _check
 from .activations import ReLU, Sigmoid, Tanh
-from .train import backward_for_step
+from .train import _restore_mode, backward_for_step
 
 __all__ = [
     "LayerStats",
@@ -57,24 +57,22 @@ def record_activations(model, x):
     """
     outputs = {}
     wrapped = []
-    was_training = model.training
-    try:
-        for name, module in _leaf_modules(model):
-            original = module.forward
+    with _restore_mode(model, False):
+        try:
+            for name, module in _leaf_modules(model):
+                original = module.forward
 
-            def recording_forward(inputs, _name=name, _forward=original):
-                result = _forward(inputs)
-                outputs[_name] = result
-                return result
+                def recording_forward(inputs, _name=name, _forward=original):
+                    result = _forward(inputs)
+                    outputs[_name] = result
+                    return result
 
-            module.__dict__["forward"] = recording_forward  # instance attribute shadows the method
-            wrapped.append(module)
-        model.eval()
-        model(x)
-    finally:
-        for module in wrapped:
-            del module.__dict__["forward"]
-        model.train(was_training)
+                module.__dict__["forward"] = recording_forward  # instance attribute shadows the method
+                wrapped.append(module)
+            model(x)
+        finally:
+            for module in wrapped:
+                del module.__dict__["forward"]
     return outputs
 
 
@@ -137,14 +135,10 @@ def gradient_norms(model, loss_fn, x, y, *, weights_only=True):
     The model runs in training mode and its gradients are left holding this batch's gradient
     (they are zeroed first). ``weights_only`` keeps the 2-D weight matrices, one per layer.
     """
-    was_training = model.training
-    model.train()
-    try:
+    with _restore_mode(model, True):
         model.zero_grad()
         loss_fn(model(x), y)
         backward_for_step(model, loss_fn.backward())
-    finally:
-        model.train(was_training)
     named = _weight_matrices(model) if weights_only else list(model.named_parameters())
     return {name: float(np.linalg.norm(param.grad.ravel())) for name, param in named}
 
@@ -163,15 +157,11 @@ def update_to_weight_ratios(model, loss_fn, optimizer, x, y):
     far below, too low. Weight matrices only. The step is kept (the model has trained one step).
     """
     before = {name: param.data.copy() for name, param in _weight_matrices(model)}
-    was_training = model.training
-    model.train()
-    try:
+    with _restore_mode(model, True):
         optimizer.zero_grad()
         loss_fn(model(x), y)
         backward_for_step(model, loss_fn.backward())
         optimizer.step()
-    finally:
-        model.train(was_training)
     ratios = {}
     for name, param in _weight_matrices(model):
         scale = np.linalg.norm(before[name].ravel())
@@ -211,9 +201,7 @@ def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss)
     if np.ndim(x) < 1 or len(x) == 0:
         raise ValueError(f"overfit_single_batch: the batch is empty (x of shape {np.shape(x)}); pass a few examples")
     losses = []
-    was_training = model.training
-    model.train()
-    try:
+    with _restore_mode(model, True):
         for _ in range(int(steps)):
             loss = float(loss_fn(model(x), y))
             losses.append(loss)
@@ -222,8 +210,6 @@ def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss)
             optimizer.zero_grad()
             backward_for_step(model, loss_fn.backward())
             optimizer.step()
-    finally:
-        model.train(was_training)
 
     first, last = losses[0], losses[-1]
     if math.isfinite(last) and last < target_loss:

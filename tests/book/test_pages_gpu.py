@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from scratchnn import records
+from scratchnn.bench import records
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PAGE = Path("book/labs/lab-6-gpu-acceleration.html")

@@ -206,8 +206,8 @@ def test_quickstart_gradient_check_passes_on_the_page(built_site):
     # One pass mark across the book: the library's, not a number of the page's own.
     assert tolerance == FINITE_DIFFERENCE_TOLERANCE
     assert 0 <= max_error < tolerance
-    # The page also shows scratchnn.Linear computing the same numbers as the inline classes.
-    assert "scratchnn.Linear(3, 5" in " ".join(code_blocks(main))
+    # The page also shows scratchnn.nn.Linear computing the same numbers as the inline classes.
+    assert "scratchnn.nn.Linear(3, 5" in " ".join(code_blocks(main))
 
 
 @pytest.mark.slow
@@ -272,13 +272,13 @@ def test_quick_reference_shows_the_packages_own_source(built_site):
     main = article(soup_of(built_site, "study/quick-reference"))
     shown = squash(" ".join(code_blocks(main)))
     for function in (
-        scratchnn.Linear.forward,
-        scratchnn.Linear.backward,
-        scratchnn.ReLU.backward,
-        scratchnn.CrossEntropyLoss.backward,
-        scratchnn.BatchNorm1d.backward,
-        scratchnn.LayerNorm.backward,
-        scratchnn.RMSNorm.backward,
+        scratchnn.nn.Linear.forward,
+        scratchnn.nn.Linear.backward,
+        scratchnn.nn.ReLU.backward,
+        scratchnn.nn.CrossEntropyLoss.backward,
+        scratchnn.nn.BatchNorm1d.backward,
+        scratchnn.nn.LayerNorm.backward,
+        scratchnn.nn.RMSNorm.backward,
         scratchnn.optim.SGD.step,
     ):
         source = textwrap.dedent(inspect.getsource(function))

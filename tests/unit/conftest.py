@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from scratchnn._mnist_sources import IDX_FILES, MNISTSpec, RawMNIST, array_digests
+from scratchnn.data._mnist_sources import IDX_FILES, MNISTSpec, RawMNIST, array_digests
 
 MIRRORS = ("https://mirror-a.invalid/mnist/", "https://mirror-b.invalid/mnist/")
 
@@ -157,8 +157,8 @@ def offline_mnist(fake_mnist, tmp_path, monkeypatch) -> Path:
     """
     import requests
 
-    from scratchnn import _mnist_sources as sources
-    from scratchnn import data
+    from scratchnn.data import _mnist_sources as sources
+    from scratchnn.data import mnist as data
 
     monkeypatch.setattr(data, "MNIST_SPEC", fake_mnist.spec)
     monkeypatch.setenv("SCRATCHNN_DATA", str(tmp_path / "cache"))

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
-from scratchnn import activations as act
+from scratchnn.nn import GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from scratchnn.nn import activation as act
 from scratchnn.gradcheck import check_module
 
 

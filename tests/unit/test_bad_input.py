@@ -3,8 +3,25 @@
 import numpy as np
 import pytest
 
-from scratchnn import (GELU, BatchNorm1d, BCEWithLogitsLoss, CrossEntropyLoss, Dropout, HuberLoss, LayerNorm,
-                       LeakyReLU, Linear, MSELoss, ReLU, RMSNorm, Sequential, Sigmoid, SiLU, Softmax, Tanh)
+from scratchnn.nn import (
+    BatchNorm1d,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Dropout,
+    GELU,
+    HuberLoss,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    MSELoss,
+    ReLU,
+    RMSNorm,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Tanh,
+)
 
 X = np.ones((2, 3), dtype=np.float32)
 

@@ -11,15 +11,16 @@ import math
 import numpy as np
 import pytest
 
-from scratchnn import data, records
-from scratchnn.activations import LeakyReLU
+from scratchnn import data
+from scratchnn.bench import records
+from scratchnn.nn import LeakyReLU
 from scratchnn.diagnostics import overfit_single_batch
-from scratchnn.layers import Linear
-from scratchnn.losses import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, MSELoss
-from scratchnn.module import Parameter, Sequential
-from scratchnn.norm import BatchNorm1d, LayerNorm, RMSNorm
-from scratchnn.optim import SGD, Adam, AdamW, clip_grad_norm_
-from scratchnn.regularization import Dropout, l1_penalty, l2_penalty
+from scratchnn.nn import Linear
+from scratchnn.nn import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, MSELoss
+from scratchnn.nn import Parameter, Sequential
+from scratchnn.nn import BatchNorm1d, LayerNorm, RMSNorm
+from scratchnn.optim import Adam, AdamW, SGD, clip_grad_norm_
+from scratchnn.nn import Dropout, l1_penalty, l2_penalty
 from scratchnn.train import CosineWithWarmup, EarlyStopping, StepLR, evaluate, fit, make_mlp, predict
 
 # Values outside each domain. Strings, None and bools are wrong types; the rest wrong values.

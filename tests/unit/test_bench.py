@@ -1,4 +1,4 @@
-"""scratchnn.bench: the work model, the measurement plumbing and the command line (no timing is asserted)."""
+"""scratchnn.bench.cpu: the work model, the measurement plumbing and the command line (no timing is asserted)."""
 
 import subprocess
 import sys
@@ -6,8 +6,8 @@ import sys
 import numpy as np
 import pytest
 
-from scratchnn import bench
-from scratchnn.__main__ import main
+from scratchnn.bench import cpu as bench
+from scratchnn.cli import main
 
 
 def test_useful_flops_count_forward_weight_and_input_gradients_but_not_the_image_gradient():
@@ -26,7 +26,7 @@ def test_peak_memory_of_a_child_process_is_measured_for_that_process_alone():
     # The parent holds 300 MB while the children run: a child's figure must not include it
     # (Linux's ru_maxrss would: it starts from the parent's size at the fork).
     ballast = np.ones(300 * 2**20 // 8)
-    code = ("from scratchnn.bench import _report_peak_after\n"
+    code = ("from scratchnn.bench.cpu import _report_peak_after\n"
             "import numpy as np\n"
             "def work():\n"
             "    a = np.ones(200 * 2**20 // 8)\n"
@@ -36,13 +36,13 @@ def test_peak_memory_of_a_child_process_is_measured_for_that_process_alone():
     assert status == 0 and text.strip() == "True"
     assert 200 <= peak_mb < 300
     status, small_mb, _ = bench._run_measured(
-        "from scratchnn.bench import _report_peak_after; import sys; _report_peak_after(sys.exit, 3)")
+        "from scratchnn.bench.cpu import _report_peak_after; import sys; _report_peak_after(sys.exit, 3)")
     assert status == 3 and small_mb < 100
     assert ballast.sum() > 0
 
 
 def test_recipes_are_valid_train_command_lines():
-    from scratchnn.__main__ import build_parser
+    from scratchnn.cli import build_parser
 
     parser = build_parser()
     for name, arguments in bench.RECIPES.items():
@@ -79,7 +79,7 @@ def test_bad_arguments_give_one_line_errors(arguments, message, capsys):
 
 
 def test_options_before_the_cpu_subcommand_are_kept():
-    from scratchnn.__main__ import build_parser
+    from scratchnn.cli import build_parser
 
     args = build_parser().parse_args(["bench", "--rounds", "2", "cpu", "--steps", "3"])
     assert args.rounds == 2 and args.steps == 3 and args.func is bench._cli_cpu
@@ -110,7 +110,7 @@ def test_a_tiny_cpu_bench_runs_end_to_end(capsys):
 
 def test_the_bare_numpy_floor_computes_exactly_what_fit_computes():
     # The floor is only a fair floor if it does the same work: same weights, order, loss and update.
-    from scratchnn.losses import CrossEntropyLoss
+    from scratchnn.nn import CrossEntropyLoss
     from scratchnn.optim import SGD
     from scratchnn.train import fit, make_mlp
 

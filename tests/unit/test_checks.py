@@ -1,14 +1,14 @@
 """The learner self-checks: correct learner-style classes pass, each classic mistake fails with its hint.
 
 The classes below are written the way a learner would write them (plain classes holding
-``scratchnn.Parameter`` objects, not subclasses of ``Module``), so these tests also pin down the
+``scratchnn.nn.Parameter`` objects, not subclasses of ``Module``), so these tests also pin down the
 contract the lab pages document.
 """
 
 import numpy as np
 import pytest
 
-from scratchnn import Parameter
+from scratchnn.nn import Parameter
 from scratchnn.checks import (
     CheckResult,
     check_activation,
@@ -116,7 +116,7 @@ def test_correct_linear_passes(capsys):
 
 
 def test_scratchnn_linear_passes_its_own_check():
-    from scratchnn import Linear
+    from scratchnn.nn import Linear
 
     assert check_linear(Linear, verbose=False).passed
 
@@ -231,7 +231,7 @@ def test_wrong_derivative_fails_both_reference_and_gradient_check():
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"])
 def test_scratchnn_activations_pass(name):
-    import scratchnn.activations as activations
+    import scratchnn.nn.activation as activations
     from scratchnn.checks import _ACTIVATIONS
 
     assert check_activation(getattr(activations, _ACTIVATIONS[name]), name, verbose=False).passed
@@ -480,7 +480,7 @@ def test_correct_batchnorm_passes():
 
 
 def test_scratchnn_norms_pass_their_checks():
-    from scratchnn import BatchNorm1d, LayerNorm
+    from scratchnn.nn import BatchNorm1d, LayerNorm
 
     assert check_batchnorm(BatchNorm1d, verbose=False).passed
     assert check_layernorm(LayerNorm, verbose=False).passed
@@ -589,7 +589,7 @@ class DropoutNewMaskInBackward(GoodDropout):
 
 
 def test_dropout_checks():
-    from scratchnn import Dropout
+    from scratchnn.nn import Dropout
 
     assert check_dropout(GoodDropout, verbose=False).passed
     assert check_dropout(Dropout, verbose=False).passed
@@ -633,7 +633,7 @@ def l2_value_only(weight, lam):
 
 
 def test_l2_penalty_checks():
-    from scratchnn.regularization import l2_penalty
+    from scratchnn.nn import l2_penalty
 
     assert check_l2_penalty(good_l2, verbose=False).passed
     assert check_l2_penalty(l2_penalty, verbose=False).passed

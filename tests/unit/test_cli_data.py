@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scratchnn import _mnist_sources as sources
-from scratchnn import data
-from scratchnn.__main__ import main
+from scratchnn.data import _mnist_sources as sources
+from scratchnn.data import mnist as data
+from scratchnn.cli import main
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-import scratchnn.data
-from scratchnn.__main__ import main
+import scratchnn.cli
+from scratchnn.cli import main
 from scratchnn.data import MNIST
 
 
@@ -25,7 +25,7 @@ def small_mnist(monkeypatch):
         return x, y.astype(np.int64)
 
     fake = MNIST(*make(600), *make(200))
-    monkeypatch.setattr(scratchnn.data, "load_mnist", lambda **kwargs: fake)
+    monkeypatch.setattr(scratchnn.cli, "load_mnist", lambda **kwargs: fake)
     return fake
 
 

@@ -13,9 +13,9 @@ import time
 import numpy as np
 import pytest
 
-from scratchnn import data
-from scratchnn.__main__ import main
-from scratchnn._mnist_sources import DataIntegrityError
+from scratchnn.data import mnist as data
+from scratchnn.cli import main
+from scratchnn.data._mnist_sources import DataIntegrityError
 
 
 @pytest.fixture

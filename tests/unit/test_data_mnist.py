@@ -22,9 +22,9 @@ import numpy as np
 import pytest
 import requests
 
-from scratchnn import _mnist_sources as sources
-from scratchnn import data
-from scratchnn._mnist_sources import DataIntegrityError, SourceUnavailable
+from scratchnn.data import _mnist_sources as sources
+from scratchnn.data import mnist as data
+from scratchnn.data._mnist_sources import DataIntegrityError, SourceUnavailable
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-import scratchnn as nn
+from scratchnn import nn
 from scratchnn import diagnostics, optim
 from scratchnn.data import make_spirals
 from scratchnn.diagnostics import (

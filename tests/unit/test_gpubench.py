@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import gpubench, records
+from scratchnn.bench import gpu as gpubench
+from scratchnn.bench import records
 
 
 def _separable_digits(n_train=384, n_test=200, seed=0):
@@ -188,16 +189,19 @@ def test_cli_runs_and_writes_a_record(monkeypatch, tmp_path, capsys):
 
 
 def test_git_commit_is_read_from_files_when_the_git_command_cannot(tmp_path):
-    git = tmp_path / ".git"
+    repo = tmp_path / "repo"
+    git = repo / ".git"
     (git / "refs" / "heads").mkdir(parents=True)
     (git / "HEAD").write_text("ref: refs/heads/main\n")
     (git / "refs" / "heads" / "main").write_text("a" * 40 + "\n")
-    assert gpubench._git_commit_from_files(tmp_path) == "a" * 40
+    assert gpubench._git_commit_from_files(repo) == "a" * 40
     (git / "refs" / "heads" / "main").unlink()
     (git / "packed-refs").write_text("# pack-refs with: peeled\n" + "b" * 40 + " refs/heads/main\n")
-    assert gpubench._git_commit_from_files(tmp_path) == "b" * 40
+    assert gpubench._git_commit_from_files(repo) == "b" * 40
     (git / "HEAD").write_text("c" * 40 + "\n")  # detached HEAD
-    assert gpubench._git_commit_from_files(tmp_path) == "c" * 40
+    assert gpubench._git_commit_from_files(repo) == "c" * 40
+    (repo / "book" / "labs").mkdir(parents=True)
+    assert gpubench._git_commit_from_files(repo / "book" / "labs") == "c" * 40  # run from a subfolder
     assert gpubench._git_commit_from_files(tmp_path / "not-a-repo") is None
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scratchnn import BatchNorm1d, Linear, Loss, MSELoss, ReLU, Sequential, Tanh
+from scratchnn.nn import BatchNorm1d, Linear, Loss, MSELoss, ReLU, Sequential, Tanh
 from scratchnn.gradcheck import check_loss, check_module, numerical_gradient, rel_error
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from scratchnn import init
+from scratchnn.nn import init
 
 FAN_IN, FAN_OUT = 1000, 600
 EXPECTED_STD = {

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import Linear
+from scratchnn.nn import Linear
 from scratchnn.gradcheck import check_module
 
 

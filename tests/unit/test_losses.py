@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, Loss, MSELoss
+from scratchnn.nn import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, Loss, MSELoss
 from scratchnn.gradcheck import check_loss
 
 

@@ -6,8 +6,24 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import (GELU, BatchNorm1d, CrossEntropyLoss, Dropout, LayerNorm, LeakyReLU, Linear, Module, Parameter,
-                       ReLU, RMSNorm, Sequential, Sigmoid, SiLU, Softmax, Tanh)
+from scratchnn.nn import (
+    BatchNorm1d,
+    CrossEntropyLoss,
+    Dropout,
+    GELU,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    Module,
+    Parameter,
+    ReLU,
+    RMSNorm,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Tanh,
+)
 from scratchnn.optim import Adam, clip_grad_norm_
 
 
@@ -240,8 +256,8 @@ class MyScale:
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_sequential_trains_a_learners_own_layers_with_fit(optimizer):
-    from scratchnn.losses import CrossEntropyLoss
-    from scratchnn.optim import SGD, Adam
+    from scratchnn.nn import CrossEntropyLoss
+    from scratchnn.optim import Adam, SGD
     from scratchnn.train import evaluate, fit
 
     rng = np.random.default_rng(0)

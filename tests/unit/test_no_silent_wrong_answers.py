@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 import scratchnn.data
-from scratchnn import records
-from scratchnn.__main__ import main
-from scratchnn.layers import Linear
-from scratchnn.losses import MSELoss
-from scratchnn.module import Module, Parameter, Sequential
-from scratchnn.activations import ReLU, Tanh
-from scratchnn.optim import SGD, Adam
+from scratchnn.bench import records
+from scratchnn.cli import main
+from scratchnn.nn import Linear
+from scratchnn.nn import MSELoss
+from scratchnn.nn import Module, Parameter, Sequential
+from scratchnn.nn import ReLU, Tanh
+from scratchnn.optim import Adam, SGD
 from scratchnn.train import Callback, EarlyStopping, StepLR, TrainingDiverged, fit
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "gpu_records" / "TEST-DATA_not-a-measurement.json"
@@ -60,7 +60,7 @@ def test_restore_best_also_restores_after_a_divergence():
     rng = np.random.default_rng(0)
     x, y = rng.standard_normal((64, 4)).astype(np.float32), rng.integers(0, 3, 64)
     model = Sequential(Linear(4, 8, rng=1), ReLU(), Linear(8, 3, rng=2))
-    from scratchnn.losses import CrossEntropyLoss
+    from scratchnn.nn import CrossEntropyLoss
 
     snapshot = Snapshot()
     # Epoch 0 trains normally; then the rate jumps by 1e30 and epoch 1 blows up.

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import BatchNorm1d, LayerNorm, RMSNorm
+from scratchnn.nn import BatchNorm1d, LayerNorm, RMSNorm
 from scratchnn.gradcheck import check_module
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import CrossEntropyLoss, Linear, Parameter, Sequential, Tanh
-from scratchnn.optim import SGD, Adam, AdamW, clip_grad_norm_
+from scratchnn.nn import CrossEntropyLoss, Linear, Parameter, Sequential, Tanh
+from scratchnn.optim import Adam, AdamW, SGD, clip_grad_norm_
 
 STEPS = 25
 

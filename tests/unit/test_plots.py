@@ -11,9 +11,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from scratchnn import optim, plots
-from scratchnn.activations import relu, relu_grad
+from scratchnn.nn.activation import relu, relu_grad
 from scratchnn.data import make_spirals
-from scratchnn.losses import CrossEntropyLoss
+from scratchnn.nn import CrossEntropyLoss
 from scratchnn.train import History, fit, make_mlp
 
 

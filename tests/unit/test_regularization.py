@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-from scratchnn import Dropout, Linear
+from scratchnn.nn import Dropout, Linear
 from scratchnn.gradcheck import check_module
 from scratchnn.optim import SGD
-from scratchnn.regularization import l1_penalty, l2_penalty
+from scratchnn.nn import l1_penalty, l2_penalty
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])

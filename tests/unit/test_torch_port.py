@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 torch = pytest.importorskip("torch")
 
-import scratchnn as snn
-from scratchnn import optim, torch_port
+from scratchnn import nn, optim, torch_port
+from scratchnn.train import make_mlp
 
 
 def _batch(rng, n=32, features=784, classes=10, dtype=np.float64):
@@ -13,7 +13,7 @@ def _batch(rng, n=32, features=784, classes=10, dtype=np.float64):
 
 
 def test_torch_weight_is_the_transpose_of_the_scratchnn_weight():
-    model = torch_port.mlp((5, 4, 3), seed=1)
+    model = make_mlp((5, 4, 3), seed=1)
     twin = torch_port.to_torch(model)
     assert tuple(twin[0].weight.shape) == (4, 5)
     np.testing.assert_array_equal(twin[0].weight.detach().numpy(), model[0].weight.data.T)
@@ -21,9 +21,9 @@ def test_torch_weight_is_the_transpose_of_the_scratchnn_weight():
 
 
 def test_mlp_architecture_and_init_are_the_labs():
-    model = torch_port.mlp(seed=0)
+    model = make_mlp((784, 256, 128, 10), seed=0)
     assert [type(m).__name__ for m in model] == ["Linear", "ReLU", "Linear", "ReLU", "Linear"]
-    assert [(m.in_features, m.out_features) for m in model if isinstance(m, snn.Linear)] == [
+    assert [(m.in_features, m.out_features) for m in model if isinstance(m, nn.Linear)] == [
         (784, 256), (256, 128), (128, 10)]
     # He normal: std sqrt(2 / fan_in), zero biases.
     assert model[0].weight.data.std() == pytest.approx(np.sqrt(2 / 784), rel=0.02)
@@ -36,11 +36,11 @@ def test_mlp_architecture_and_init_are_the_labs():
 
 def test_round_trip_keeps_every_layer_kind_and_its_settings():
     rng = np.random.default_rng(0)
-    model = snn.Sequential(
-        snn.Linear(6, 5, rng=rng, dtype=np.float64), snn.LeakyReLU(0.2),
-        snn.Linear(5, 5, rng=rng, dtype=np.float64, bias=False), snn.GELU(approximate="tanh"),
-        snn.Dropout(0.3), snn.Linear(5, 4, rng=rng, dtype=np.float64), snn.Sigmoid(), snn.Tanh(),
-        snn.SiLU(), snn.ReLU(), snn.Softmax(axis=1),
+    model = nn.Sequential(
+        nn.Linear(6, 5, rng=rng, dtype=np.float64), nn.LeakyReLU(0.2),
+        nn.Linear(5, 5, rng=rng, dtype=np.float64, bias=False), nn.GELU(approximate="tanh"),
+        nn.Dropout(0.3), nn.Linear(5, 4, rng=rng, dtype=np.float64), nn.Sigmoid(), nn.Tanh(),
+        nn.SiLU(), nn.ReLU(), nn.Softmax(axis=1),
     ).eval()
     twin = torch_port.to_torch(model)
     back = torch_port.from_torch(twin)
@@ -59,7 +59,7 @@ def test_round_trip_keeps_every_layer_kind_and_its_settings():
 
 def test_identical_logits_in_float64():
     rng = np.random.default_rng(3)
-    model = torch_port.mlp(seed=3, dtype=np.float64)
+    model = make_mlp((784, 256, 128, 10), seed=3, dtype=np.float64)
     twin = torch_port.to_torch(model)
     x, _ = _batch(rng)
     logits = model(x)
@@ -72,7 +72,7 @@ def test_identical_logits_in_float64():
 @pytest.mark.parametrize("momentum, weight_decay, nesterov", [(0.0, 0.0, False), (0.9, 1e-3, True)])
 def test_identical_sgd_updates_in_float64(momentum, weight_decay, nesterov):
     rng = np.random.default_rng(4)
-    model = torch_port.mlp(seed=4, dtype=np.float64)
+    model = make_mlp((784, 256, 128, 10), seed=4, dtype=np.float64)
     twin = torch_port.to_torch(model)
     before = model.state_dict()
     ours = optim.SGD(model.parameters(), lr=0.1, momentum=momentum, weight_decay=weight_decay, nesterov=nesterov)
@@ -80,7 +80,7 @@ def test_identical_sgd_updates_in_float64(momentum, weight_decay, nesterov):
                              nesterov=nesterov)
     for _ in range(3):  # three steps so the momentum buffers matter too
         x, y = _batch(rng)
-        loss = torch_port.scratchnn_sgd_step(model, snn.CrossEntropyLoss(), ours, x, y)
+        loss = torch_port.scratchnn_sgd_step(model, nn.CrossEntropyLoss(), ours, x, y)
         torch_loss = torch_port.torch_sgd_step(twin, torch.nn.CrossEntropyLoss(), theirs,
                                                torch.from_numpy(x), torch.from_numpy(y))
         assert torch_loss == pytest.approx(loss, rel=1e-12)
@@ -91,8 +91,8 @@ def test_identical_sgd_updates_in_float64(momentum, weight_decay, nesterov):
 
 
 def test_copy_weights_both_ways_in_place():
-    model = torch_port.mlp((4, 3, 2), seed=0, dtype=np.float64)
-    other = torch_port.to_torch(torch_port.mlp((4, 3, 2), seed=1, dtype=np.float64))
+    model = make_mlp((4, 3, 2), seed=0, dtype=np.float64)
+    other = torch_port.to_torch(make_mlp((4, 3, 2), seed=1, dtype=np.float64))
     assert torch_port.copy_weights_to_torch(model, other) is other
     np.testing.assert_array_equal(other[0].weight.detach().numpy(), model[0].weight.data.T)
     with torch.no_grad():
@@ -102,7 +102,7 @@ def test_copy_weights_both_ways_in_place():
 
 
 def test_copy_between_different_architectures_names_both_shapes():
-    model = torch_port.mlp((4, 3, 2), seed=0)
+    model = make_mlp((4, 3, 2), seed=0)
     other = torch_port.torch_mlp((4, 5, 2), seed=0)
     with pytest.raises(ValueError, match=r"scratchnn Linear \(in, out, has_bias\) \[\(4, 3, True\).*"
                                          r"torch Linear \(in, out, has_bias\) \[\(4, 5, True\)"):
@@ -111,13 +111,13 @@ def test_copy_between_different_architectures_names_both_shapes():
 
 def test_unsupported_layers_and_inputs_are_named():
     with pytest.raises(TypeError, match=r"layer 1 \(BatchNorm1d\); supported: Linear, ReLU"):
-        torch_port.to_torch(snn.Sequential(snn.Linear(3, 3), snn.BatchNorm1d(3)))
+        torch_port.to_torch(nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3)))
     with pytest.raises(TypeError, match=r"layer 0 \(Conv1d\)"):
         torch_port.from_torch(torch.nn.Sequential(torch.nn.Conv1d(1, 1, 1)))
     with pytest.raises(TypeError, match="expected a scratchnn Sequential, got Linear"):
-        torch_port.to_torch(snn.Linear(3, 3))
+        torch_port.to_torch(nn.Linear(3, 3))
     with pytest.raises(TypeError, match="float32 and float64 weights, got dtype float16"):
-        torch_port.to_torch(snn.Sequential(snn.Linear(3, 3, init="zeros", dtype=np.float16)))
+        torch_port.to_torch(nn.Sequential(nn.Linear(3, 3, init="zeros", dtype=np.float16)))
 
 
 def _good_port(model):
@@ -150,7 +150,7 @@ def test_check_port_loads_weights_into_a_learners_own_module():
 def _untransposed_port(model):
     twin = torch_port.to_torch(model)
     with torch.no_grad():
-        for layer, linear in zip([m for m in model if isinstance(m, snn.Linear)],
+        for layer, linear in zip([m for m in model if isinstance(m, nn.Linear)],
                                  [t for t in twin if isinstance(t, torch.nn.Linear)]):
             linear.weight.copy_(torch.from_numpy(layer.weight.data.reshape(linear.weight.shape)))
     return twin
@@ -162,7 +162,7 @@ def _float32_port(model):
 
 def _shared_memory_port(model):
     twin = torch_port.to_torch(model)
-    for layer, linear in zip([m for m in model if isinstance(m, snn.Linear)],
+    for layer, linear in zip([m for m in model if isinstance(m, nn.Linear)],
                              [t for t in twin if isinstance(t, torch.nn.Linear)]):
         linear.weight = torch.nn.Parameter(torch.from_numpy(layer.weight.data).T)
         linear.bias = torch.nn.Parameter(torch.from_numpy(layer.bias.data))

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-import scratchnn as nn
+from scratchnn import nn
 from scratchnn import optim
 from scratchnn.data import make_spirals
 from scratchnn.train import (

@@ -1,17 +1,12 @@
-"""scratchnn: neural networks from scratch in NumPy, with PyTorch's names and formulas."""
+"""scratchnn: neural networks from scratch in NumPy, with PyTorch's names and formulas.
 
-from . import gradcheck, init, optim, regularization
-from .activations import GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
-from .layers import Linear
-from .losses import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, Loss, MSELoss
-from .module import Module, Parameter, Sequential
-from .norm import BatchNorm1d, LayerNorm, RMSNorm
-from .regularization import Dropout
+The packages mirror PyTorch's: ``scratchnn.nn`` (layers, losses, normalizations, init),
+``scratchnn.optim`` (optimizers) and ``scratchnn.data`` (MNIST, minibatches). Around them sit the
+learning tools the book uses: ``train`` (``fit``), ``gradcheck``, ``checks``, ``diagnostics``,
+``noise``, ``plots`` and ``torch_port``. ``scratchnn.bench`` and ``scratchnn.cli`` are the project's
+measuring and command-line tools.
+"""
 
-__all__ = [
-    "Parameter", "Module", "Sequential", "Linear",
-    "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "GELU", "SiLU", "Softmax",
-    "Loss", "CrossEntropyLoss", "MSELoss", "BCEWithLogitsLoss", "HuberLoss",
-    "Dropout", "BatchNorm1d", "LayerNorm", "RMSNorm",
-    "init", "optim", "regularization", "gradcheck",
-]
+from . import data, nn, optim
+
+__all__ = ["nn", "optim", "data"]

@@ -409,7 +409,7 @@ def check_linear(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True
     ``(out_features,)``; ``forward(x) = x @ weight.data + bias.data``; ``backward(g)`` returns
     ``g @ W.T`` and adds ``x.T @ g`` to ``weight.grad`` and ``g.sum(axis=0)`` to ``bias.grad``.
     """
-    from scratchnn.layers import Linear
+    from scratchnn.nn import Linear
 
     component = f"check_linear({_name(cls)})"
     items: list[CheckItem] = []
@@ -487,7 +487,7 @@ def check_activation(
     Contract: ``forward(x)`` returns ``f(x)`` without changing ``x``; ``backward(g)`` returns
     ``g * f'(x)`` using what forward stored.
     """
-    import scratchnn.activations as activations
+    from scratchnn.nn import activation as activations
 
     key = name.lower().replace("-", "_")
     if key not in _ACTIVATIONS:
@@ -576,7 +576,7 @@ def check_softmax(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = Tru
     Contract: ``forward(logits)`` returns probabilities whose rows sum to 1; if the class has a
     ``backward(g)``, it returns ``s * (g - sum(g * s, axis=-1))``.
     """
-    from scratchnn.activations import Softmax
+    from scratchnn.nn import Softmax
 
     component = f"check_softmax({_name(cls)})"
     items: list[CheckItem] = []
@@ -622,7 +622,7 @@ def check_softmax_cross_entropy(cls: Callable[..., Any], *, seed: int = 0, verbo
     as a float, for logits of shape ``(N, C)`` and integer labels of shape ``(N,)``;
     ``backward()`` returns ``dL/dlogits = (softmax(logits) - onehot(labels)) / N``.
     """
-    from scratchnn.losses import CrossEntropyLoss
+    from scratchnn.nn import CrossEntropyLoss
 
     component = f"check_softmax_cross_entropy({_name(cls)})"
     items: list[CheckItem] = []
@@ -717,7 +717,7 @@ def check_sgd(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = True) -
     every ``p.grad`` to zeros. Momentum is optional: if the constructor does not take it, that check
     is skipped.
     """
-    from scratchnn.module import Parameter
+    from scratchnn.nn import Parameter
     from scratchnn.optim import SGD
 
     component = f"check_sgd({_name(cls)})"
@@ -873,7 +873,7 @@ def check_batchnorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = T
     (``self.training`` False): normalise with the running statistics. ``backward`` includes the
     gradient through the batch mean and variance.
     """
-    from scratchnn.norm import BatchNorm1d
+    from scratchnn.nn import BatchNorm1d
 
     component = f"check_batchnorm({_name(cls)})"
     items: list[CheckItem] = []
@@ -970,7 +970,7 @@ def check_layernorm(cls: Callable[..., Any], *, seed: int = 0, verbose: bool = T
     normalised over its features (last axis) with the biased variance; the same in training and
     evaluation; ``backward`` includes the gradient through the row mean and variance.
     """
-    from scratchnn.norm import LayerNorm
+    from scratchnn.nn import LayerNorm
 
     component = f"check_layernorm({_name(cls)})"
     items: list[CheckItem] = []
@@ -1089,7 +1089,7 @@ def check_l2_penalty(function: Callable[..., Any], *, seed: int = 0, verbose: bo
 
     The ½ makes the gradient exactly ``λW``, the same as ``torch.optim.SGD(weight_decay=λ)``.
     """
-    from scratchnn.regularization import l2_penalty
+    from scratchnn.nn import l2_penalty
 
     component = f"check_l2_penalty({_name(function)})"
     items: list[CheckItem] = []

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _check
-from .activations import ReLU, Sigmoid, Tanh
-from .train import _restore_mode, backward_for_step
+from . import _checks
+from .nn import ReLU, Sigmoid, Tanh
+from .nn.module import backward_for_step
+from .train import _restore_mode
 
 __all__ = [
     "LayerStats",
@@ -197,7 +198,7 @@ def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss)
     generalisation arises. Stops as soon as the target is reached. Regularisation (dropout,
     weight decay) fights memorisation: switch it off for this test.
     """
-    steps = _check.integer("overfit_single_batch", "steps", steps)
+    steps = _checks.integer("overfit_single_batch", "steps", steps)
     if np.ndim(x) < 1 or len(x) == 0:
         raise ValueError(f"overfit_single_batch: the batch is empty (x of shape {np.shape(x)}); pass a few examples")
     losses = []

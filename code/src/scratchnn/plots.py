@@ -158,17 +158,17 @@ def training_curves(histories, *, title=None, log_loss=False):
 
 
 def _resolve_activations(activations):
-    """Names -> ``(function, derivative)`` pairs from ``scratchnn.activations`` (``name`` and ``name_grad``)."""
+    """Names -> ``(function, derivative)`` pairs from ``scratchnn.nn.activation`` (``name`` and ``name_grad``)."""
     if isinstance(activations, Mapping):
         return dict(activations)
-    from . import activations as module
+    from .nn import activation as module
 
     resolved = {}
     for name in activations:
         function, derivative = getattr(module, name, None), getattr(module, f"{name}_grad", None)
         if function is None or derivative is None:
             raise ValueError(
-                f"activation_grid: scratchnn.activations has no {name!r} and {name + '_grad'!r}; "
+                f"activation_grid: scratchnn.nn.activation has no {name!r} and {name + '_grad'!r}; "
                 f"pass names like 'relu' or a mapping name -> (function, derivative)"
             )
         resolved[name] = (function, derivative)
@@ -178,7 +178,7 @@ def _resolve_activations(activations):
 def activation_grid(activations=("sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"), *, x=None, ncols=1):
     """One panel per activation: the function (solid) and its derivative (dashed) on the same axes.
 
-    ``activations`` is a sequence of names from ``scratchnn.activations`` (each with a ``name_grad``)
+    ``activations`` is a sequence of names from ``scratchnn.nn.activation`` (each with a ``name_grad``)
     or a mapping ``label -> (function, derivative)``. ``x`` defaults to 401 points on [-5, 5].
     The panels fill ``ncols`` columns (default one: a stack that stays readable on a phone); the
     figure is 6.4 inches wide whatever ``ncols`` is, so more columns make narrower panels.

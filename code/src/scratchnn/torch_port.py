@@ -18,12 +18,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import activations, layers, losses, optim, regularization
+from . import nn, optim
 from .checks import CheckItem, CheckResult, _error
-from .module import Sequential
+from .train import make_mlp
 
 __all__ = [
-    "mlp",
     "torch_mlp",
     "to_torch",
     "from_torch",
@@ -52,20 +51,9 @@ def torch_dtype(numpy_dtype):
         raise TypeError(f"torch_port supports float32 and float64 weights, got dtype {np.dtype(numpy_dtype)}") from None
 
 
-def mlp(layer_sizes=(784, 256, 128, 10), *, seed=0, dtype=np.float32):
-    """The labs' MLP in scratchnn: Linear layers (He-normal weights, zero biases) with ReLU between."""
-    rng = np.random.default_rng(seed)
-    modules = []
-    for i, (fan_in, fan_out) in enumerate(zip(layer_sizes[:-1], layer_sizes[1:])):
-        modules.append(layers.Linear(fan_in, fan_out, init="he_normal", rng=rng, dtype=dtype))
-        if i < len(layer_sizes) - 2:
-            modules.append(activations.ReLU())
-    return Sequential(*modules)
-
-
 def torch_mlp(layer_sizes=(784, 256, 128, 10), *, seed=0, dtype=np.float32):
-    """The same MLP in PyTorch, initialised with exactly the numbers ``mlp(..., seed)`` draws."""
-    return to_torch(mlp(layer_sizes, seed=seed, dtype=dtype))
+    """The labs' ReLU MLP in PyTorch, with exactly the weights ``make_mlp(layer_sizes, seed=seed)`` draws."""
+    return to_torch(make_mlp(layer_sizes, seed=seed, dtype=dtype))
 
 
 def scratchnn_sgd_step(model, loss_fn, optimizer, x, y):
@@ -105,7 +93,7 @@ def _linear_to_torch(layer):
 def _linear_from_torch(twin):
     """A scratchnn ``Linear`` holding the transpose of ``twin``'s ``(out, in)`` weight."""
     weight = twin.weight.detach().cpu().numpy()
-    layer = layers.Linear(twin.in_features, twin.out_features, bias=twin.bias is not None,
+    layer = nn.Linear(twin.in_features, twin.out_features, bias=twin.bias is not None,
                           init="zeros", dtype=weight.dtype)
     layer.weight.data[...] = weight.T
     if twin.bias is not None:
@@ -115,18 +103,18 @@ def _linear_from_torch(twin):
 
 # Parameter-free modules: (scratchnn class, torch class, scratchnn -> torch, torch -> scratchnn).
 _STATELESS = [
-    (activations.ReLU, torch.nn.ReLU, lambda m: torch.nn.ReLU(), lambda t: activations.ReLU()),
-    (activations.Sigmoid, torch.nn.Sigmoid, lambda m: torch.nn.Sigmoid(), lambda t: activations.Sigmoid()),
-    (activations.Tanh, torch.nn.Tanh, lambda m: torch.nn.Tanh(), lambda t: activations.Tanh()),
-    (activations.SiLU, torch.nn.SiLU, lambda m: torch.nn.SiLU(), lambda t: activations.SiLU()),
-    (activations.LeakyReLU, torch.nn.LeakyReLU,
-     lambda m: torch.nn.LeakyReLU(m.negative_slope), lambda t: activations.LeakyReLU(t.negative_slope)),
-    (activations.GELU, torch.nn.GELU,
-     lambda m: torch.nn.GELU(approximate=m.approximate), lambda t: activations.GELU(approximate=t.approximate)),
-    (activations.Softmax, torch.nn.Softmax,
-     lambda m: torch.nn.Softmax(dim=m.axis), lambda t: activations.Softmax(axis=t.dim)),
-    (regularization.Dropout, torch.nn.Dropout,
-     lambda m: torch.nn.Dropout(m.p), lambda t: regularization.Dropout(t.p)),
+    (nn.ReLU, torch.nn.ReLU, lambda m: torch.nn.ReLU(), lambda t: nn.ReLU()),
+    (nn.Sigmoid, torch.nn.Sigmoid, lambda m: torch.nn.Sigmoid(), lambda t: nn.Sigmoid()),
+    (nn.Tanh, torch.nn.Tanh, lambda m: torch.nn.Tanh(), lambda t: nn.Tanh()),
+    (nn.SiLU, torch.nn.SiLU, lambda m: torch.nn.SiLU(), lambda t: nn.SiLU()),
+    (nn.LeakyReLU, torch.nn.LeakyReLU,
+     lambda m: torch.nn.LeakyReLU(m.negative_slope), lambda t: nn.LeakyReLU(t.negative_slope)),
+    (nn.GELU, torch.nn.GELU,
+     lambda m: torch.nn.GELU(approximate=m.approximate), lambda t: nn.GELU(approximate=t.approximate)),
+    (nn.Softmax, torch.nn.Softmax,
+     lambda m: torch.nn.Softmax(dim=m.axis), lambda t: nn.Softmax(axis=t.dim)),
+    (nn.Dropout, torch.nn.Dropout,
+     lambda m: torch.nn.Dropout(m.p), lambda t: nn.Dropout(t.p)),
 ]
 
 
@@ -140,12 +128,12 @@ def to_torch(model):
 
     Same layers, same weights (copied), same training/evaluation mode.
     """
-    if not isinstance(model, Sequential):
+    if not isinstance(model, nn.Sequential):
         raise TypeError("to_torch expected a scratchnn Sequential, "
                         f"got {type(model).__name__}")
     twins = []
     for index, module in enumerate(model):
-        if isinstance(module, layers.Linear):
+        if isinstance(module, nn.Linear):
             twins.append(_linear_to_torch(module))
             continue
         for ours, _, convert, _ in _STATELESS:
@@ -175,12 +163,12 @@ def from_torch(torch_model):
         else:
             raise TypeError(f"from_torch cannot port layer {index} ({type(twin).__name__}); "
                             f"supported: {_supported('torch')}")
-    return Sequential(*modules).train(torch_model.training)
+    return nn.Sequential(*modules).train(torch_model.training)
 
 
 def _linear_pairs(model, torch_model):
     """The matching ``(scratchnn Linear, torch Linear)`` pairs, after checking both nets have one shape."""
-    ours = [m for m in model if isinstance(m, layers.Linear)]
+    ours = [m for m in model if isinstance(m, nn.Linear)]
     # modules() walks any torch module (a Sequential or the learner's own nn.Module) in the order
     # its layers were assigned, which is the order of the forward pass for an MLP.
     theirs = [t for t in torch_model.modules() if isinstance(t, torch.nn.Linear)]
@@ -224,7 +212,7 @@ def _weights_as_scratchnn(model, torch_model):
 def _weights_of(model):
     """``{name: array copy}`` of a scratchnn model's Linear weights, named like ``_weights_as_scratchnn``."""
     state = {}
-    for index, layer in enumerate(m for m in model if isinstance(m, layers.Linear)):
+    for index, layer in enumerate(m for m in model if isinstance(m, nn.Linear)):
         state[f"linear{index}.weight"] = layer.weight.data.copy()
         if layer.bias is not None:
             state[f"linear{index}.bias"] = layer.bias.data.copy()
@@ -253,8 +241,8 @@ def check_port(port, *, layer_sizes=(784, 256, 128, 10), seed=0, lr=0.1, verbose
     """
     component = getattr(port, "__name__", type(port).__name__)
     result = CheckResult(f"check_port({component})")
-    model = mlp(layer_sizes, seed=seed, dtype=np.float64)
-    reference = mlp(layer_sizes, seed=seed, dtype=np.float64)  # stepped by scratchnn; `model` stays put
+    model = make_mlp(layer_sizes, seed=seed, dtype=np.float64)
+    reference = make_mlp(layer_sizes, seed=seed, dtype=np.float64)  # stepped by scratchnn; `model` stays put
     before = _weights_of(model)
     rng = np.random.default_rng(seed + 1)
     x = rng.random((32, layer_sizes[0]))
@@ -306,7 +294,7 @@ def check_port(port, *, layer_sizes=(784, 256, 128, 10), seed=0, lr=0.1, verbose
         hint="" if gap <= PORT_TOLERANCE else
         "the forward pass differs: check the activation between the Linear layers (and none after the last)"))
 
-    loss = scratchnn_sgd_step(reference, losses.CrossEntropyLoss(), optim.SGD(reference.parameters(), lr=lr), x, y)
+    loss = scratchnn_sgd_step(reference, nn.CrossEntropyLoss(), optim.SGD(reference.parameters(), lr=lr), x, y)
     torch_loss = torch_sgd_step(twin, torch.nn.CrossEntropyLoss(), torch.optim.SGD(twin.parameters(), lr=lr),
                                 torch.from_numpy(x), torch.from_numpy(y))
     gap = abs(torch_loss - loss) / abs(loss)

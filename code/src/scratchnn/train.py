@@ -15,20 +15,17 @@ immediate, explained stop when the loss or a gradient stops being a finite numbe
 
 from __future__ import annotations
 
-import argparse
 import math
-import os
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from . import _check
-from ._validate import NonFiniteInputError
+from . import _checks
+from ._checks import NonFiniteInputError
 from .data import DataLoader
-from .module import backward_for_step
+from .nn.module import backward_for_step
 
 __all__ = [
     "History",
@@ -42,7 +39,6 @@ __all__ = [
     "StepLR",
     "CosineWithWarmup",
     "make_mlp",
-    "add_cli",
 ]
 
 
@@ -173,8 +169,8 @@ class EarlyStopping(Callback):
     def __init__(self, patience, min_delta=0.0, restore_best=True, monitor="val_loss"):
         if monitor not in _MONITORS:
             raise ValueError(f"EarlyStopping: monitor must be one of {_MONITORS}, got {monitor!r}")
-        self.patience = _check.integer("EarlyStopping", "patience", patience)
-        self.min_delta = _check.real("EarlyStopping", "min_delta", min_delta, low=0)
+        self.patience = _checks.integer("EarlyStopping", "patience", patience)
+        self.min_delta = _checks.real("EarlyStopping", "min_delta", min_delta, low=0)
         self.restore_best = restore_best
         self.monitor = monitor
         self.best = None
@@ -222,8 +218,8 @@ class StepLR(_Schedule):
     """
 
     def __init__(self, step_size, gamma=0.1):
-        self.step_size = _check.integer("StepLR", "step_size", step_size)
-        self.gamma = _check.real("StepLR", "gamma", gamma, low=0)
+        self.step_size = _checks.integer("StepLR", "step_size", step_size)
+        self.gamma = _checks.real("StepLR", "gamma", gamma, low=0)
 
     def on_epoch_end(self, history, model, optimizer):
         _set_lr(optimizer, self.base_lr * self.gamma ** (history.epochs // self.step_size))
@@ -245,8 +241,8 @@ class CosineWithWarmup(_Schedule):
     """
 
     def __init__(self, warmup_epochs=1.0, min_lr=0.0):
-        self.warmup_epochs = _check.real("CosineWithWarmup", "warmup_epochs", warmup_epochs, low=0)
-        self.min_lr = _check.real("CosineWithWarmup", "min_lr", min_lr, low=0)
+        self.warmup_epochs = _checks.real("CosineWithWarmup", "warmup_epochs", warmup_epochs, low=0)
+        self.min_lr = _checks.real("CosineWithWarmup", "min_lr", min_lr, low=0)
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
         super().on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch, has_val=has_val)
@@ -329,7 +325,7 @@ def predict(model, x, *, batch_size=1000):
     """The model's outputs for every row of ``x``, computed in eval mode in batches."""
     _check_model("predict", model)
     x = np.asarray(x)
-    batch_size = _check.integer("predict", "batch_size", batch_size)
+    batch_size = _checks.integer("predict", "batch_size", batch_size)
     if x.ndim < 1 or len(x) == 0:
         raise ValueError(f"predict: x must hold at least one example, got shape {x.shape}")
     with _restore_mode(model, False):
@@ -343,7 +339,7 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
     """
     _check_model("evaluate", model)
     x, y = _check_xy("evaluate", (x, y))
-    batch_size = _check.integer("evaluate", "batch_size", batch_size)
+    batch_size = _checks.integer("evaluate", "batch_size", batch_size)
     total_loss, total_correct = 0.0, 0
     with _restore_mode(model, False):
         for start in range(0, len(x), batch_size):
@@ -402,9 +398,9 @@ def fit(
     x, y = _check_xy("train", train)
     if val is not None:
         x_val, y_val = _check_xy("val", val)
-    epochs = _check.integer("fit", "epochs", epochs)
-    batch_size = _check.integer("fit", "batch_size", batch_size)
-    callbacks = _check.sequence("fit", "callbacks", callbacks, "Callback")
+    epochs = _checks.integer("fit", "epochs", epochs)
+    batch_size = _checks.integer("fit", "batch_size", batch_size)
+    callbacks = _checks.sequence("fit", "callbacks", callbacks, "Callback")
     for index, callback in enumerate(callbacks):
         if not isinstance(callback, Callback):
             raise TypeError(f"fit: callbacks[{index}] must be a Callback (EarlyStopping, StepLR, ... or a subclass "
@@ -635,7 +631,7 @@ def _summary(history):
 
 
 # --------------------------------------------------------------------------------------------------
-# Building the usual model, and the command line
+# Building the usual model
 # --------------------------------------------------------------------------------------------------
 ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid")
 
@@ -649,10 +645,8 @@ def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, norm=None, see
     ``LayerNorm``) or None. ``init`` defaults to He for the ReLU family and Xavier for tanh/sigmoid
     (the seed's guidance). ``seed`` seeds the weights (and the dropout masks), layer by layer.
     """
-    from . import activations as act
-    from .layers import Linear
-    from .module import Module, Sequential
-    from .regularization import Dropout
+    from .nn import Dropout, Linear, Module, Sequential
+    from .nn import activation as act
 
     modules = {"relu": act.ReLU, "leaky_relu": act.LeakyReLU, "gelu": act.GELU, "silu": act.SiLU,
                "tanh": act.Tanh, "sigmoid": act.Sigmoid}
@@ -662,10 +656,10 @@ def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, norm=None, see
     activation_class = activation if is_class else modules[activation]
     if norm is not None and not callable(norm):
         raise TypeError(f"make_mlp: norm must be a normalization class such as BatchNorm1d, got {norm!r}")
-    sizes = [_check.integer("make_mlp", "sizes", size) for size in _check.sequence("make_mlp", "sizes", sizes, "width")]
+    sizes = [_checks.integer("make_mlp", "sizes", size) for size in _checks.sequence("make_mlp", "sizes", sizes, "width")]
     if len(sizes) < 2:
         raise ValueError(f"make_mlp: sizes needs an input and an output width, got {sizes}")
-    dropout = _check.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
+    dropout = _checks.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
     if init is None:
         init = "xavier_normal" if activation_class in (act.Tanh, act.Sigmoid) else "he_normal"
     rng = np.random.default_rng(seed)
@@ -679,180 +673,3 @@ def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, norm=None, see
             layers.append(Dropout(dropout, rng=rng))
     layers.append(Linear(sizes[-2], sizes[-1], init=init, rng=rng, dtype=dtype))
     return Sequential(*layers)
-
-
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not (value > 0 and math.isfinite(value)):
-            raise argparse.ArgumentTypeError(f"must be > 0 and finite, got {text}")
-        return value
-
-    parse.__name__ = f"positive {kind.__name__}"
-    return parse
-
-
-def _non_negative(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be >= 0 and finite, got {text}")
-    return value
-
-
-def add_cli(subparsers):
-    """Register ``python -m scratchnn train``."""
-    parser = subparsers.add_parser(
-        "train",
-        help="train an MLP on MNIST and report the test accuracy",
-        description=(
-            "Train a multilayer perceptron on MNIST (60,000 training images) with scratchnn and report "
-            "the test accuracy on the 10,000 test images. The defaults are the module's seed recipe: "
-            "784-256-128-10, ReLU, He init, SGD lr 0.01, batch 64, 10 epochs."
-        ),
-        epilog=(
-            "examples:\n"
-            "  python -m scratchnn train --epochs 1\n"
-            "  python -m scratchnn train --hidden 512 256 --momentum 0.9 --lr 0.05 --schedule cosine "
-            "--augment-shift 2 --json run.json"
-        ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=_positive(int), nargs="+", default=[256, 128], metavar="WIDTH",
-                       help="hidden layer widths (default: 256 128)")
-    model.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation (default: relu)")
-    model.add_argument("--init", default=None, metavar="NAME",
-                       help="weight initializer from scratchnn.init (default: he_normal for ReLU-like, "
-                            "xavier_normal for tanh/sigmoid)")
-    model.add_argument("--dropout", type=_non_negative, default=0.0, metavar="P",
-                       help="dropout probability after each hidden activation (default: 0)")
-    opt = parser.add_argument_group("optimisation")
-    opt.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="(default: sgd)")
-    opt.add_argument("--lr", type=_positive(float), default=None,
-                     help="learning rate (default: 0.01 for sgd, 0.001 for adam)")
-    opt.add_argument("--momentum", type=_non_negative, default=0.0, help="SGD momentum (default: 0)")
-    opt.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD, needs --momentum)")
-    opt.add_argument("--weight-decay", type=_non_negative, default=0.0, metavar="LAMBDA",
-                     help="L2 weight decay, as torch's weight_decay (default: 0)")
-    opt.add_argument("--batch-size", type=_positive(int), default=64, help="(default: 64)")
-    opt.add_argument("--epochs", type=_positive(int), default=10, help="(default: 10)")
-    opt.add_argument("--schedule", choices=("none", "cosine"), default="none",
-                     help="learning-rate schedule: none, or cosine decay after a linear warm-up (default: none)")
-    opt.add_argument("--warmup-epochs", type=_non_negative, default=1.0,
-                     help="warm-up length for --schedule cosine, in epochs (default: 1)")
-    opt.add_argument("--augment-shift", type=int, default=0, metavar="PIXELS",
-                     help="shift each training image by up to this many pixels (default: 0, off)")
-    opt.add_argument("--val-fraction", type=_non_negative, default=0.0, metavar="F",
-                     help="hold out this fraction of the training set to report validation curves (default: 0)")
-    run = parser.add_argument_group("run")
-    run.add_argument("--seed", type=int, default=0, help="seeds weights, shuffling and augmentation (default: 0)")
-    run.add_argument("--threads", type=_positive(int), default=None,
-                     help="limit NumPy's BLAS to this many threads (default: BLAS's own choice)")
-    run.add_argument("--json", metavar="PATH", default=None,
-                     help="write the configuration, history and final test accuracy to PATH as JSON")
-    run.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
-    parser.set_defaults(func=_cli_train, _parser=parser)
-
-
-def _cli_train(args):
-    import json
-    import platform
-
-    from . import optim
-    from .data import load_mnist, random_shift, train_val_split
-    from .losses import CrossEntropyLoss
-
-    parser = args._parser
-    if args.nesterov and (args.optimizer != "sgd" or args.momentum <= 0):
-        parser.error("--nesterov needs --optimizer sgd and --momentum > 0")
-    if args.momentum and args.optimizer != "sgd":
-        parser.error("--momentum applies to --optimizer sgd only (Adam has betas)")
-    if not 0 <= args.augment_shift < 28:
-        parser.error(f"--augment-shift must be between 0 and 27 pixels, got {args.augment_shift}")
-    if args.dropout >= 1:
-        parser.error(f"--dropout must be below 1, got {args.dropout}")
-    if args.val_fraction >= 1:
-        parser.error(f"--val-fraction must be below 1, got {args.val_fraction}")
-    if args.momentum >= 1:
-        parser.error(f"--momentum must be below 1 (the velocity would never forget: every run diverges), "
-                     f"got {args.momentum}")
-    if args.json:  # checked before the training it would otherwise throw away
-        folder = os.path.dirname(os.path.abspath(args.json))
-        if os.path.isdir(args.json) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-            parser.error(f"--json {args.json}: cannot write there (the folder {folder} must exist and be writable)")
-    lr = args.lr if args.lr is not None else (0.01 if args.optimizer == "sgd" else 1e-3)
-
-    limiter = _limit_blas_threads(args.threads)
-    try:
-        mnist = load_mnist()
-        train_set, val_set = mnist.train, None
-        if args.val_fraction > 0:
-            train_set, val_set = train_val_split(*mnist.train, args.val_fraction, seed=args.seed)
-        sizes = [mnist.x_train.shape[1], *args.hidden, 10]
-        model = make_mlp(sizes, activation=args.activation, init=args.init, dropout=args.dropout, seed=args.seed)
-        if args.optimizer == "sgd":
-            optimizer = optim.SGD(model.parameters(), lr=lr, momentum=args.momentum,
-                                  weight_decay=args.weight_decay, nesterov=args.nesterov)
-        else:
-            optimizer = optim.Adam(model.parameters(), lr=lr, weight_decay=args.weight_decay)
-        callbacks = [CosineWithWarmup(warmup_epochs=args.warmup_epochs)] if args.schedule == "cosine" else []
-        augment = None
-        if args.augment_shift:
-            def augment(x_batch, rng, _shift=args.augment_shift):
-                return random_shift(x_batch, rng, max_shift=_shift)
-
-        loss_fn = CrossEntropyLoss()
-        print(f"model: {'-'.join(map(str, sizes))} {args.activation}, {sum(p.data.size for p in model.parameters()):,} "
-              f"parameters; {args.optimizer} lr {lr:g}; batch {args.batch_size}; {args.epochs} epoch(s); seed {args.seed}")
-        started = time.perf_counter()
-        try:
-            history = fit(model, loss_fn, optimizer, train_set, val=val_set, epochs=args.epochs,
-                          batch_size=args.batch_size, callbacks=callbacks, seed=args.seed,
-                          progress=args.progress, augment=augment)
-        except TrainingDiverged as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 1
-        train_seconds = time.perf_counter() - started
-        test_loss, test_acc = evaluate(model, *mnist.test, loss_fn)
-    finally:
-        if limiter is not None:
-            limiter.unregister()
-
-    for epoch in range(history.epochs):
-        line = (f"epoch {epoch + 1:>2}  train loss {history.train_loss[epoch]:.4f}  "
-                f"train acc {history.train_acc[epoch]:.4f}")
-        if history.val_loss:
-            line += f"  val loss {history.val_loss[epoch]:.4f}  val acc {history.val_acc[epoch]:.4f}"
-        print(line + f"  lr {history.lr[epoch]:.4g}  {history.seconds[epoch]:.1f} s")
-    print(f"test accuracy {test_acc:.4f} (test loss {test_loss:.4f}); training took {train_seconds:.1f} s")
-
-    if args.json:
-        config = {key: value for key, value in vars(args).items() if key not in ("func", "_parser", "json")}
-        record = {
-            "config": {**config, "lr": lr, "sizes": sizes},
-            "test_accuracy": test_acc,
-            "test_loss": test_loss,
-            "train_seconds": train_seconds,
-            "history": history.to_dict(),
-            "environment": {"python": platform.python_version(), "numpy": np.__version__,
-                            "machine": platform.machine(), "threads": args.threads},
-        }
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=1)
-        print(f"wrote {args.json}")
-    return 0
-
-
-def _limit_blas_threads(threads):
-    """Pin NumPy's BLAS to ``threads`` threads (threadpoolctl); returns the limiter or None."""
-    if threads is None:
-        return None
-    from threadpoolctl import threadpool_limits
-
-    return threadpool_limits(limits=threads, user_api="blas")

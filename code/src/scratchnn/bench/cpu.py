@@ -92,9 +92,9 @@ def matmul_peak_gflops(n=1024, repeats=7):
 # --------------------------------------------------------------------------------------------------
 def _time_scratchnn(x, y, batch_size, seed):
     """Seconds for one ``fit`` pass over ``(x, y)`` (model built outside the timing)."""
-    from .losses import CrossEntropyLoss
-    from .optim import SGD
-    from .train import fit, make_mlp
+    from ..nn import CrossEntropyLoss
+    from ..optim import SGD
+    from ..train import fit, make_mlp
 
     model = make_mlp(SIZES, seed=seed)
     optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
@@ -105,7 +105,7 @@ def _time_scratchnn(x, y, batch_size, seed):
 
 def _bare_numpy_mlp(seed):
     """The weights and biases of ``make_mlp(SIZES, seed=seed)``, as plain arrays."""
-    from .init import he_normal
+    from ..nn.init import he_normal
 
     rng = np.random.default_rng(seed)
     weights = [he_normal(fan_in, fan_out, rng) for fan_in, fan_out in zip(SIZES[:-1], SIZES[1:])]
@@ -203,14 +203,14 @@ def _time_torch(x, y, batch_size, seed):
 # --------------------------------------------------------------------------------------------------
 def _memory_child(framework, epochs, batch_size, threads):
     """Body of the memory subprocess: load MNIST, train ``epochs`` epochs, evaluate on the test set."""
-    from .data import load_mnist
+    from ..data import load_mnist
 
     _pin_threads(threads, torch_too=framework == "pytorch")
     mnist = load_mnist(download=False)
     if framework == "scratchnn":
-        from .losses import CrossEntropyLoss
-        from .optim import SGD
-        from .train import evaluate, fit, make_mlp
+        from ..nn import CrossEntropyLoss
+        from ..optim import SGD
+        from ..train import evaluate, fit, make_mlp
 
         model = make_mlp(SIZES, seed=0)
         loss_fn = CrossEntropyLoss()
@@ -322,7 +322,7 @@ def _timing_worker(framework, threads, connection):
 
     Requests are ``(batch_size, n_examples, seed)``; each reply is the seconds of one pass. ``None`` ends it.
     """
-    from .data import load_mnist
+    from ..data import load_mnist
 
     _pin_threads(threads, torch_too=framework == "pytorch")
     mnist = load_mnist(download=False)
@@ -499,7 +499,7 @@ def add_cli(subparsers):
     cpu.set_defaults(func=_cli_cpu, _parser=cpu)
     # The GPU benchmark lives in its own module (it needs CUDA); it registers 'bench gpu' itself.
     if importlib.util.find_spec("scratchnn.gpubench") is not None:
-        from . import gpubench
+        from . import gpu as gpubench
 
         gpubench.add_cli(targets)
 

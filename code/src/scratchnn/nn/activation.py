@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from . import _check
+from .. import _checks
 from .module import Module
 
 # --- plain functions -------------------------------------------------------------------------
@@ -180,7 +180,7 @@ class LeakyReLU(Module):
     ``negative_slope``), so both passes are one multiplication: ``y = slope * x``, ``dx = slope * g``."""
 
     def __init__(self, negative_slope=0.01):
-        self.negative_slope = _check.real("LeakyReLU", "negative_slope", negative_slope)
+        self.negative_slope = _checks.real("LeakyReLU", "negative_slope", negative_slope)
         self._slope = None
 
     def forward(self, x):

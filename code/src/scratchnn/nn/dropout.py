@@ -1,8 +1,8 @@
-"""Regularization: inverted Dropout, and L1/L2 weight penalties that return (value, gradient)."""
+"""Inverted Dropout (torch.nn.Dropout)."""
 
 import numpy as np
 
-from . import _check
+from .. import _checks
 from .module import Module
 
 
@@ -14,7 +14,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p=0.5, *, rng=None):
-        self.p = _check.real("Dropout", "p (the drop probability)", p, low=0, high=1)
+        self.p = _checks.real("Dropout", "p (the drop probability)", p, low=0, high=1)
         self.rng = np.random.default_rng(rng)
         self._scaled_mask = None
 
@@ -36,19 +36,3 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}"
-
-
-def l2_penalty(weight, lam):
-    """L2 penalty ``0.5 * lam * sum(W^2)`` and its gradient ``lam * W``.
-
-    With the 1/2, adding the gradient is exactly torch's ``SGD(weight_decay=lam)``. Returns
-    ``(value: float, grad: ndarray)``; add ``grad`` to ``weight.grad`` (usually for weights, not biases).
-    """
-    weight, lam = np.asarray(weight), _check.real("l2_penalty", "lam", lam, low=0)
-    return 0.5 * lam * float(np.vdot(weight, weight)), lam * weight
-
-
-def l1_penalty(weight, lam):
-    """L1 penalty ``lam * sum(|W|)`` and its (sub)gradient ``lam * sign(W)`` (0 at 0); pushes weights to exactly 0."""
-    weight, lam = np.asarray(weight), _check.real("l1_penalty", "lam", lam, low=0)
-    return lam * float(np.abs(weight).sum()), lam * np.sign(weight)

@@ -195,7 +195,10 @@ def _git_dirty(book_root):
 def _git_commit_from_files(book_root):
     """HEAD's commit read from ``.git`` directly: works where the ``git`` command is missing or refuses
     the folder (a repository mounted into a container as another user is "dubious ownership")."""
-    git = book_root / ".git"
+    book_root = Path(book_root).resolve()
+    git = next((folder / ".git" for folder in (book_root, *book_root.parents) if (folder / ".git").is_dir()), None)
+    if git is None:
+        return None
     try:
         head = (git / "HEAD").read_text().strip()
         if not head.startswith("ref: "):
@@ -211,11 +214,15 @@ def _git_commit_from_files(book_root):
     return None
 
 
-def capture_environment():
-    """Where and with what this run happens; fields that cannot be read are null, never guessed."""
+def capture_environment(book_root=None):
+    """Where and with what this run happens; fields that cannot be read are null, never guessed.
+
+    ``book_root`` is the checkout whose commit the record names (default: the current folder, where
+    ``python -m scratchnn bench gpu`` runs).
+    """
     import torch
 
-    book_root = Path(__file__).resolve().parents[3]
+    book_root = Path.cwd() if book_root is None else Path(book_root)
     commit = _run(["git", "rev-parse", "HEAD"], cwd=book_root)
     dirty = _git_dirty(book_root) if commit else None  # needs the git command; otherwise unknown (null)
     if commit is None:
@@ -322,7 +329,7 @@ def _to_device(data, device, train_samples):
 
 def _fresh_model(config, batch_size, device):
     import torch
-    from . import torch_port
+    from .. import torch_port
 
     model = torch_port.torch_mlp(config.layer_sizes, seed=config.seed).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate(batch_size, config), momentum=config.momentum)
@@ -571,7 +578,7 @@ def _main(parser, args):
     if args.threads is not None:
         torch.set_num_threads(args.threads)
 
-    from .data import load_mnist
+    from ..data import load_mnist
 
     config = BenchConfig(batch_sizes=tuple(args.batch_sizes), epochs=args.epochs, repeats=args.repeats,
                          target_accuracy=args.target_acc, train_samples=args.train_samples)

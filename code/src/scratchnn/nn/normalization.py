@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from . import _check
-from .module import Module, Parameter
+from .. import _checks
+from .module import Module
+from .parameter import Parameter
 
 
 class BatchNorm1d(Module):
@@ -17,9 +18,9 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, *, dtype=np.float32):
-        self.num_features = _check.integer("BatchNorm1d", "num_features", num_features)
-        self.eps = _check.real("BatchNorm1d", "eps", eps, low=0, low_open=True)
-        self.momentum = _check.real("BatchNorm1d", "momentum", momentum, low=0, high=1)
+        self.num_features = _checks.integer("BatchNorm1d", "num_features", num_features)
+        self.eps = _checks.real("BatchNorm1d", "eps", eps, low=0, low_open=True)
+        self.momentum = _checks.real("BatchNorm1d", "momentum", momentum, low=0, high=1)
         self.weight = Parameter(np.ones(num_features, dtype=dtype))
         self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
@@ -71,7 +72,7 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, *, bias=True, dtype=np.float32):
         self.normalized_shape = _as_shape("LayerNorm", normalized_shape)
-        self.eps = _check.real("LayerNorm", "eps", eps, low=0, low_open=True)
+        self.eps = _checks.real("LayerNorm", "eps", eps, low=0, low_open=True)
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
         self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if bias else None
         self._axes = tuple(range(-len(self.normalized_shape), 0))
@@ -113,7 +114,7 @@ class RMSNorm(Module):
 
     def __init__(self, normalized_shape, eps=None, *, dtype=np.float32):
         self.normalized_shape = _as_shape("RMSNorm", normalized_shape)
-        self.eps = None if eps is None else _check.real("RMSNorm", "eps", eps, low=0, low_open=True)
+        self.eps = None if eps is None else _checks.real("RMSNorm", "eps", eps, low=0, low_open=True)
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
         self._axes = tuple(range(-len(self.normalized_shape), 0))
         self._xhat = self._inv_rms = None
@@ -140,7 +141,7 @@ def _as_shape(owner, normalized_shape):
     sizes = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
     if not sizes:
         raise ValueError(f"{owner}: normalized_shape must name at least one axis, got {normalized_shape!r}")
-    return tuple(_check.integer(owner, "normalized_shape", size) for size in sizes)
+    return tuple(_checks.integer(owner, "normalized_shape", size) for size in sizes)
 
 
 def _checked_input(module, x, feature_shape, exact_ndim=None, min_batch=0):

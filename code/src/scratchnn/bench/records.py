@@ -31,7 +31,6 @@ __all__ = [
     "RECORD_SCHEMA",
     "RecordError",
     "LoadedRecord",
-    "results_dir",
     "validate_record",
     "load_record",
     "load_records",
@@ -193,11 +192,6 @@ class LoadedRecord:
     data: dict
 
 
-def results_dir():
-    """``book/results/gpu`` of the checkout this package is installed from (editable install)."""
-    return Path(__file__).resolve().parents[3] / "book" / "results" / "gpu"
-
-
 def _json_path(parts):
     text = "record"
     for part in parts:
@@ -291,13 +285,13 @@ def load_record(path):
     return validate_record(record, source=str(path))
 
 
-def load_records(folder=None):
-    """Every ``*.json`` record in ``folder`` (default ``results_dir()``), validated, sorted by file name.
+def load_records(folder):
+    """Every ``*.json`` record in ``folder`` (the book's is ``book/results/gpu``), validated, sorted by file name.
 
     A missing folder holds no records. One malformed file fails the whole load: the book must not
     quietly drop a measurement.
     """
-    folder = results_dir() if folder is None else Path(folder)
+    folder = Path(folder)
     if not folder.is_dir():
         return []
     return [LoadedRecord(path, load_record(path)) for path in sorted(folder.glob("*.json"))]
@@ -390,8 +384,8 @@ def is_dgx_spark_record(record):
     return bool(cuda and "GB10" in cuda["device_name"].upper() and speedups(record))
 
 
-def has_dgx_spark_record(folder=None):
-    """Whether ``folder`` (default ``book/results/gpu``) holds a valid DGX Spark record with a speedup.
+def has_dgx_spark_record(folder):
+    """Whether ``folder`` (the book's is ``book/results/gpu``) holds a valid DGX Spark record with a speedup.
 
     The milestone "GPU vs CPU speedup measured on DGX Spark" is met exactly when this is True.
     A malformed record raises ``RecordError`` rather than counting as absent.
@@ -453,15 +447,14 @@ def machine_label(record):
 
 
 def records_status_markdown(records, folder_label="book/results/gpu/"):
-    """MyST Markdown stating which GPU records the page renders: an admonition when there are none."""
+    """Plain Markdown stating which GPU records the page renders, or that there are none."""
     if not records:
         return (
-            ":::{admonition} No GPU record yet\n:class: important\n"
-            f"No GPU benchmark record is committed under `{folder_label}`, so this page shows **no GPU "
-            "numbers**. The CPU-vs-GPU table, the speedup figure and the DGX Spark's optimal batch size "
-            "appear once a record measured on a real GPU is committed; the live CPU numbers are measured "
-            "on the machine that builds the page. The commands that produce a record on a DGX Spark are "
-            "in {ref}`lab6-record`.\n:::"
+            f"**No GPU record yet.** No GPU benchmark record is committed under `{folder_label}`, so this "
+            "page shows **no GPU numbers**. The CPU-vs-GPU table, the speedup figure and the DGX Spark's "
+            "optimal batch size appear once a record measured on a real GPU is committed; the live CPU "
+            "numbers are measured on the machine that runs the page. The commands that produce a record on "
+            "a DGX Spark are at the end of this lab."
         )
     lines = [f"This page renders {len(records)} committed benchmark record(s) from `{folder_label}`:", ""]
     for loaded in records:

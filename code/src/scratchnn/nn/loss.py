@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from . import _check
-from .activations import sigmoid
+from .. import _checks
+from .activation import sigmoid
 
 
 class Loss:
@@ -147,7 +147,7 @@ class HuberLoss(Loss):
     """
 
     def __init__(self, delta=1.0):
-        self.delta = _check.real("HuberLoss", "delta", delta, low=0, low_open=True)
+        self.delta = _checks.real("HuberLoss", "delta", delta, low=0, low_open=True)
         self._diff = None
 
     def forward(self, pred, target):

@@ -1,11 +1,15 @@
-"""Argument checks shared by the public API: one call per argument, one error message format.
+"""Checks shared by the whole package, so each quoted ``forward`` or ``__init__`` spends one line on them.
 
-Each check returns the value in the form the caller stores (a Python ``float`` or ``int``) or raises
-a ``ValueError``/``TypeError`` that names the function, the argument, what was expected and what came.
+Argument checks (``real``, ``integer``, ``sequence``, ``distinct``) return the value in the form the
+caller stores (a Python ``float`` or ``int``); array checks (``features_input``, ``finite_output``)
+return the array in the form the maths uses. Every error names the function or layer, what it
+expected and what came.
 """
 
 import math
 import numbers
+
+import numpy as np
 
 
 def real(owner, name, value, *, low=None, high=None, low_open=False, high_open=False):
@@ -48,6 +52,14 @@ def distinct(owner, what, positioned):
         first_seen[id(item)] = position
 
 
+def seeded_rng(owner, seed):
+    """A ``numpy.random.Generator`` from ``seed`` (an int or a Generator, passed through); None is refused
+    so that every run of the caller can be repeated."""
+    if seed is None:
+        raise ValueError(f"{owner} needs seed= (an int or a numpy Generator) so that runs are reproducible")
+    return np.random.default_rng(seed)
+
+
 def _interval(low, high, low_open, high_open):
     if low is not None and high is not None:
         return f"in {'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
@@ -56,3 +68,27 @@ def _interval(low, high, low_open, high_open):
     if high is not None:
         return f"{'<' if high_open else '<='} {high:g} and finite"
     return "finite"
+
+
+class NonFiniteInputError(ValueError):
+    """A layer received NaN or inf. Inside ``fit``, with a finite batch, that means the run diverged."""
+
+
+def features_input(module, x, in_features):
+    """``x`` as a floating (batch, in_features) array in the module's dtype (its weight's)."""
+    x = module._float_input(x)
+    if x.ndim != 2 or x.shape[1] != in_features:
+        raise ValueError(f"{type(module).__name__} expected input of shape (batch, {in_features}), got shape {x.shape}")
+    return x.astype(module.weight.data.dtype, copy=False)
+
+
+def finite_output(module, x, y):
+    """Return ``y = f(x)``, or raise ``NonFiniteInputError`` if ``x`` held NaN or inf.
+
+    For a layer that mixes each row of ``x`` into its row of ``y`` (Linear), a NaN or inf in ``x``
+    reaches ``y``, so a finite ``y`` proves a finite ``x``; ``y`` is checked first because it is
+    usually narrower (for MNIST's first layer 256 columns instead of 784).
+    """
+    if not np.isfinite(y).all() and not np.isfinite(x).all():
+        raise NonFiniteInputError(f"{type(module).__name__} received an input of shape {x.shape} containing NaN or inf")
+    return y

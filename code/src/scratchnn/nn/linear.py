@@ -2,9 +2,10 @@
 
 import numpy as np
 
-from . import _check, _validate
+from .. import _checks
 from .init import get_initializer
-from .module import Module, Parameter
+from .module import Module
+from .parameter import Parameter
 
 
 class Linear(Module):
@@ -25,19 +26,19 @@ class Linear(Module):
     can_skip_input_grad = True  # see module.backward_for_step
 
     def __init__(self, in_features, out_features, *, bias=True, init="he_normal", rng=None, dtype=np.float32):
-        self.in_features = _check.integer("Linear", "in_features", in_features)
-        self.out_features = _check.integer("Linear", "out_features", out_features)
+        self.in_features = _checks.integer("Linear", "in_features", in_features)
+        self.out_features = _checks.integer("Linear", "out_features", out_features)
         self.weight = Parameter(get_initializer(init)(in_features, out_features, rng, dtype))
         self.bias = Parameter(np.zeros(out_features, dtype=dtype)) if bias else None
         self._x = None
 
     def forward(self, x):
-        x = _validate.features_input(self, x, self.in_features)
+        x = _checks.features_input(self, x, self.in_features)
         self._x = x
         y = x @ self.weight.data
         if self.bias is not None:
             y += self.bias.data
-        return _validate.finite_output(self, x, y)
+        return _checks.finite_output(self, x, y)
 
     def backward(self, grad_output, *, input_grad=True):
         g = self._check_grad(grad_output, self._x, self.out_features)

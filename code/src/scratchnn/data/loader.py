@@ -1,0 +1,106 @@
+"""Minibatches and train/validation splits (torch.utils.data.DataLoader's job)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import numpy as np
+
+from .. import _checks
+from .mnist import MNIST
+
+
+def _check_pair(x, y, who: str) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"{who}: x has {len(x)} examples but y has {len(y)}")
+    return x, y
+
+
+class DataLoader:
+    """Minibatches ``(x_batch, y_batch)`` of ``batch_size`` examples, one pass per ``iter()``.
+
+    With ``shuffle`` each epoch draws a fresh permutation from one seeded generator, so epoch k of
+    two loaders with the same seed is identical. A batch is gathered by fancy indexing (a copy of
+    just that batch: permuting the whole set each epoch would double its memory). Without shuffling,
+    batches are views in order. ``drop_last`` skips the final short batch.
+    """
+
+    def __init__(
+        self,
+        x,
+        y,
+        batch_size: int,
+        *,
+        shuffle: bool = True,
+        drop_last: bool = False,
+        seed: int | np.random.Generator | None = None,
+    ):
+        self.x, self.y = _check_pair(x, y, "DataLoader")
+        self.batch_size = _checks.integer("DataLoader", "batch_size", batch_size)
+        self.shuffle = shuffle
+        self.drop_last = drop_last
+        self.rng = _checks.seeded_rng("DataLoader(shuffle=True)", seed) if shuffle else None
+        if len(self) == 0:
+            raise ValueError(
+                f"DataLoader: {len(self.x)} examples make no batch of {self.batch_size} with drop_last=True"
+            )
+
+    def __len__(self) -> int:
+        n = len(self.x)
+        return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        if not self.shuffle:
+            for start in range(0, len(self) * self.batch_size, self.batch_size):
+                yield self.x[start : start + self.batch_size], self.y[start : start + self.batch_size]
+            return
+        for index in self.batch_indices():
+            yield self.x[index], self.y[index]
+
+    def batch_indices(self) -> Iterator[np.ndarray]:
+        """The rows of each batch of one pass (``fit`` uses them to name the rows of a bad batch)."""
+        order = self.rng.permutation(len(self.x)) if self.shuffle else np.arange(len(self.x))
+        for start in range(0, len(self) * self.batch_size, self.batch_size):
+            yield order[start : start + self.batch_size]
+
+
+def train_val_split(x, y, val_fraction: float, *, seed) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
+    """Shuffle and split into ``(x_train, y_train), (x_val, y_val)``; the validation part has
+    ``round(val_fraction * n)`` examples."""
+    x, y = _check_pair(x, y, "train_val_split")
+    _checks.real("train_val_split", "val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
+    n_val = round(val_fraction * len(x))
+    if not 0 < n_val < len(x):
+        raise ValueError(f"train_val_split: val_fraction {val_fraction} of {len(x)} examples leaves an empty part")
+    order = _checks.seeded_rng("train_val_split", seed).permutation(len(x))
+    val, train = order[:n_val], order[n_val:]
+    return (x[train], y[train]), (x[val], y[val])
+
+
+def small_train_split(mnist: MNIST, n_train: int, *, seed, stratified: bool = True) -> MNIST:
+    """A copy of ``mnist`` with only ``n_train`` training examples and the full test set.
+
+    For overfitting experiments: a small training set that a big network can memorise, judged on
+    the large test set. ``stratified`` keeps each class's share of the full training set (rounded
+    by largest remainder, so the counts add up to ``n_train`` exactly); otherwise a plain random
+    sample. The examples come out in random order.
+    """
+    n_total = len(mnist.y_train)
+    if _checks.integer("small_train_split", "n_train", n_train) > n_total:
+        raise ValueError(f"small_train_split: n_train must be an integer in 1..{n_total}, got {n_train!r}")
+    rng = _checks.seeded_rng("small_train_split", seed)
+    if stratified:
+        classes, counts = np.unique(mnist.y_train, return_counts=True)
+        quota = counts * n_train / n_total
+        take = np.floor(quota).astype(np.int64)
+        shortfall = n_train - take.sum()
+        take[np.argsort(-(quota - take), kind="stable")[:shortfall]] += 1
+        index = np.concatenate(
+            [rng.choice(np.flatnonzero(mnist.y_train == c), size=k, replace=False) for c, k in zip(classes, take)]
+        )
+        index = rng.permutation(index)
+    else:
+        index = rng.choice(n_total, size=n_train, replace=False)
+    return MNIST(mnist.x_train[index], mnist.y_train[index], mnist.x_test, mnist.y_test)

@@ -1,0 +1,42 @@
+"""Optimizer: the base class that holds the parameters (torch.optim.Optimizer)."""
+
+from .. import _checks
+from ..nn.parameter import Parameter
+
+
+class Optimizer:
+    """Base class: holds the parameter list; ``step()`` updates them, ``zero_grad()`` clears their grads.
+
+    Hyperparameters are stored as Python floats: a NumPy float64 scalar would silently promote
+    float32 updates to float64 (NumPy 2 promotion rules).
+    """
+
+    def __init__(self, params, lr):
+        if isinstance(params, Parameter):
+            raise TypeError(f"{type(self).__name__} expected a list of Parameters, got one Parameter: "
+                            "pass model.parameters() or [param]")
+        self.params = list(params)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        for p in self.params:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"{type(self).__name__} expected Parameters, got {type(p).__name__}")
+        # The same Parameter twice would be stepped twice per step (torch refuses it too).
+        _checks.distinct(type(self).__name__, "Parameter", enumerate(self.params))
+        self.lr = lr
+
+    @property
+    def lr(self):
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        # A property so learning-rate schedules that assign NumPy scalars stay float32-safe.
+        self._lr = _checks.real(type(self).__name__, "lr", value, low=0)
+
+    def zero_grad(self):
+        for p in self.params:
+            p.zero_grad()
+
+    def step(self):
+        raise NotImplementedError

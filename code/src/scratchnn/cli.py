@@ -199,7 +199,7 @@ def _add_train(subparsers):
                        help="hidden layer widths (default: 256 128)")
     model.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation (default: relu)")
     model.add_argument("--init", default=None, metavar="NAME",
-                       help="weight initializer from scratchnn.init (default: he_normal for ReLU-like, "
+                       help="weight initializer from scratchnn.nn.init (default: he_normal for ReLU-like, "
                             "xavier_normal for tanh/sigmoid)")
     model.add_argument("--dropout", type=_non_negative, default=0.0, metavar="P",
                        help="dropout probability after each hidden activation (default: 0)")

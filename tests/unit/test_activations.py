@@ -5,30 +5,29 @@ import warnings
 
 import numpy as np
 import pytest
-torch = pytest.importorskip("torch")
 
 from scratchnn.nn import GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from scratchnn.nn import activation as act
 from scratchnn.gradcheck import check_module
 
 
-# (our module, torch module) pairs; every torch module here has no parameters.
+# (our module, its torch twin made from the torch module) pairs; every torch module here has no parameters.
 PAIRS = {
-    "Sigmoid": (Sigmoid, torch.nn.Sigmoid),
-    "Tanh": (Tanh, torch.nn.Tanh),
-    "ReLU": (ReLU, torch.nn.ReLU),
-    "LeakyReLU": (LeakyReLU, torch.nn.LeakyReLU),
-    "LeakyReLU(0.2)": (lambda: LeakyReLU(0.2), lambda: torch.nn.LeakyReLU(0.2)),
-    "GELU": (GELU, torch.nn.GELU),
-    "GELU(tanh)": (lambda: GELU("tanh"), lambda: torch.nn.GELU("tanh")),
-    "SiLU": (SiLU, torch.nn.SiLU),
-    "Softmax": (Softmax, lambda: torch.nn.Softmax(dim=-1)),
-    "Softmax(axis=0)": (lambda: Softmax(axis=0), lambda: torch.nn.Softmax(dim=0)),
+    "Sigmoid": (Sigmoid, lambda torch: torch.nn.Sigmoid()),
+    "Tanh": (Tanh, lambda torch: torch.nn.Tanh()),
+    "ReLU": (ReLU, lambda torch: torch.nn.ReLU()),
+    "LeakyReLU": (LeakyReLU, lambda torch: torch.nn.LeakyReLU()),
+    "LeakyReLU(0.2)": (lambda: LeakyReLU(0.2), lambda torch: torch.nn.LeakyReLU(0.2)),
+    "GELU": (GELU, lambda torch: torch.nn.GELU()),
+    "GELU(tanh)": (lambda: GELU("tanh"), lambda torch: torch.nn.GELU("tanh")),
+    "SiLU": (SiLU, lambda torch: torch.nn.SiLU()),
+    "Softmax": (Softmax, lambda torch: torch.nn.Softmax(dim=-1)),
+    "Softmax(axis=0)": (lambda: Softmax(axis=0), lambda torch: torch.nn.Softmax(dim=0)),
 }
 SHAPES = [(1, 1), (8, 5), (4, 3, 6)]
 
 
-def torch_forward_backward(module, x, g):
+def torch_forward_backward(torch, module, x, g):
     xt = torch.tensor(x, requires_grad=True)
     yt = module(xt)
     yt.backward(torch.from_numpy(g))
@@ -39,41 +38,41 @@ def torch_forward_backward(module, x, g):
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize("mode", ["train", "eval"])
-def test_module_matches_torch(assert_close, name, shape, seed, mode):
-    ours_cls, theirs_cls = PAIRS[name]
+def test_module_matches_torch(torch, assert_close, name, shape, seed, mode):
+    ours_cls, make_theirs = PAIRS[name]
     rng = np.random.default_rng(seed)
     x = 3.0 * rng.standard_normal(shape)  # wide enough to reach the tails
     g = rng.standard_normal(shape)
     ours = ours_cls().train(mode == "train")
-    yt, dxt = torch_forward_backward(theirs_cls(), x, g)
+    yt, dxt = torch_forward_backward(torch, make_theirs(torch), x, g)
     assert_close(ours(x), yt)
     assert_close(ours.backward(g), dxt)
 
 
-PLAIN = {
-    "sigmoid": (act.sigmoid, act.sigmoid_grad, torch.sigmoid),
-    "tanh": (act.tanh, act.tanh_grad, torch.tanh),
-    "relu": (act.relu, act.relu_grad, torch.relu),
-    "leaky_relu": (act.leaky_relu, act.leaky_relu_grad, torch.nn.functional.leaky_relu),
-    "gelu": (act.gelu, act.gelu_grad, torch.nn.functional.gelu),
+PLAIN = {  # (function, derivative, the torch function taken from the torch module)
+    "sigmoid": (act.sigmoid, act.sigmoid_grad, lambda torch: torch.sigmoid),
+    "tanh": (act.tanh, act.tanh_grad, lambda torch: torch.tanh),
+    "relu": (act.relu, act.relu_grad, lambda torch: torch.relu),
+    "leaky_relu": (act.leaky_relu, act.leaky_relu_grad, lambda torch: torch.nn.functional.leaky_relu),
+    "gelu": (act.gelu, act.gelu_grad, lambda torch: torch.nn.functional.gelu),
     "gelu_tanh": (lambda x: act.gelu(x, "tanh"), lambda x: act.gelu_grad(x, "tanh"),
-                  lambda x: torch.nn.functional.gelu(x, approximate="tanh")),
-    "silu": (act.silu, act.silu_grad, torch.nn.functional.silu),
+                  lambda torch: lambda x: torch.nn.functional.gelu(x, approximate="tanh")),
+    "silu": (act.silu, act.silu_grad, lambda torch: torch.nn.functional.silu),
 }
 
 
 @pytest.mark.parametrize("name", PLAIN)
-def test_plain_function_and_derivative_match_torch(assert_close, name):
+def test_plain_function_and_derivative_match_torch(torch, assert_close, name):
     fn, grad_fn, reference = PLAIN[name]
     x = np.linspace(-8, 8, 1601)  # includes 0 exactly, where relu's derivative is 0 as in torch
     xt = torch.tensor(x, requires_grad=True)
-    yt = reference(xt)
+    yt = reference(torch)(xt)
     yt.sum().backward()
     assert_close(fn(x), yt)
     assert_close(grad_fn(x), xt.grad)
 
 
-def test_softmax_and_its_jacobian_match_torch(assert_close):
+def test_softmax_and_its_jacobian_match_torch(torch, assert_close):
     x = np.random.default_rng(0).standard_normal((3, 5))
     assert_close(act.softmax(x), torch.softmax(torch.from_numpy(x), -1))
     jacobian = torch.autograd.functional.jacobian(lambda t: torch.softmax(t, -1), torch.from_numpy(x[0]))
@@ -83,7 +82,7 @@ def test_softmax_and_its_jacobian_match_torch(assert_close):
     assert_close(module.backward(g[None])[0], jacobian.T @ torch.from_numpy(g))  # the vector-Jacobian product
 
 
-def test_erf_and_erfc_are_accurate_to_machine_precision():
+def test_erf_and_erfc_are_accurate_to_machine_precision(torch):
     x = np.linspace(-6, 6, 24001)
     np.testing.assert_allclose(act.erf(x), torch.erf(torch.from_numpy(x)).numpy(), rtol=0, atol=1e-15)
     tail = np.linspace(-5, 26, 3101)
@@ -99,7 +98,7 @@ def test_erf_special_values_and_shapes():
 
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
-def test_gelu_in_float32_is_as_accurate_as_torch_float32(approximate):
+def test_gelu_in_float32_is_as_accurate_as_torch_float32(torch, approximate):
     x = np.random.default_rng(0).standard_normal(10000).astype(np.float32) * 4
     exact = torch.nn.functional.gelu(torch.from_numpy(x.astype(np.float64)), approximate=approximate).numpy()
     ours = act.gelu(x, approximate)

@@ -1,4 +1,4 @@
-"""scratchnn.diagnostics: activation statistics, gradient norms, update ratios, overfit-one-batch and diagnose().
+"""scratchnn.diagnostics: activation statistics, gradient norms, overfit-one-batch and diagnose().
 
 diagnose() is fed Histories of real, short training runs of each failure (spirals: always available;
 an MNIST subset too when the verified MNIST is in the cache).
@@ -16,10 +16,8 @@ from scratchnn.diagnostics import (
     activation_stats,
     diagnose,
     gradient_norms,
-    history_gradient_norms,
     overfit_single_batch,
     record_activations,
-    update_to_weight_ratios,
 )
 from scratchnn.train import History, TrainingDiverged, fit, make_mlp
 
@@ -84,23 +82,6 @@ def test_gradient_norms_match_a_manual_backward_pass():
         if name in norms:
             assert norms[name] == pytest.approx(float(np.linalg.norm(param.grad)), rel=1e-6)
     assert len(gradient_norms(model, nn.CrossEntropyLoss(), x, y, weights_only=False)) == 6
-
-
-def test_update_to_weight_ratio_of_plain_sgd_is_lr_times_grad_over_weight():
-    x, y = make_spirals(10, 3, seed=0)
-    model = make_mlp([2, 8, 3], seed=0)
-    norms = gradient_norms(model, nn.CrossEntropyLoss(), x, y)
-    weight_norms = {name: float(np.linalg.norm(p.data)) for name, p in model.named_parameters()}
-    ratios = update_to_weight_ratios(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.01), x, y)
-    for name, ratio in ratios.items():
-        assert ratio == pytest.approx(0.01 * norms[name] / weight_norms[name], rel=1e-4)
-
-
-def test_history_gradient_norms_picks_one_epoch_of_the_weights():
-    history = History(grad_norms={"0.weight": [1.0, 2.0], "0.bias": [3.0, 4.0], "2.weight": [5.0, 6.0]})
-    assert history_gradient_norms(history, 1) == {"0.weight": 2.0, "2.weight": 6.0}
-    with pytest.raises(ValueError, match="no gradient norms"):
-        history_gradient_norms(History())
 
 
 # --- overfit one batch ------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-torch = pytest.importorskip("torch")
 
 from scratchnn.nn import Linear
 from scratchnn.gradcheck import check_module
@@ -11,7 +10,7 @@ from scratchnn.gradcheck import check_module
 @pytest.mark.parametrize("batch, fan_in, fan_out, bias, seed",
                          [(1, 1, 1, True, 0), (7, 5, 3, True, 1), (32, 64, 10, False, 2), (3, 100, 40, True, 3)])
 @pytest.mark.parametrize("mode", ["train", "eval"])
-def test_linear_matches_torch(assert_close, batch, fan_in, fan_out, bias, seed, mode):
+def test_linear_matches_torch(torch, assert_close, batch, fan_in, fan_out, bias, seed, mode):
     rng = np.random.default_rng(seed)
     layer = Linear(fan_in, fan_out, bias=bias, rng=rng, dtype=np.float64).train(mode == "train")
     if bias:

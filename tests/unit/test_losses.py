@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-torch = pytest.importorskip("torch")
 
 from scratchnn.nn import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, Loss, MSELoss
 from scratchnn.gradcheck import check_loss
@@ -18,21 +17,21 @@ def make_case(name, shape, rng):
     return pred, 3.0 * rng.standard_normal(shape)
 
 
-LOSSES = {
-    "CrossEntropyLoss": (CrossEntropyLoss, torch.nn.CrossEntropyLoss),
-    "MSELoss": (MSELoss, torch.nn.MSELoss),
-    "BCEWithLogitsLoss": (BCEWithLogitsLoss, torch.nn.BCEWithLogitsLoss),
-    "HuberLoss": (HuberLoss, torch.nn.HuberLoss),
-    "HuberLoss(0.3)": (lambda: HuberLoss(0.3), lambda: torch.nn.HuberLoss(delta=0.3)),
-    "HuberLoss(4)": (lambda: HuberLoss(4.0), lambda: torch.nn.HuberLoss(delta=4.0)),
+LOSSES = {  # (our loss, its torch twin made from the torch module)
+    "CrossEntropyLoss": (CrossEntropyLoss, lambda torch: torch.nn.CrossEntropyLoss()),
+    "MSELoss": (MSELoss, lambda torch: torch.nn.MSELoss()),
+    "BCEWithLogitsLoss": (BCEWithLogitsLoss, lambda torch: torch.nn.BCEWithLogitsLoss()),
+    "HuberLoss": (HuberLoss, lambda torch: torch.nn.HuberLoss()),
+    "HuberLoss(0.3)": (lambda: HuberLoss(0.3), lambda torch: torch.nn.HuberLoss(delta=0.3)),
+    "HuberLoss(4)": (lambda: HuberLoss(4.0), lambda torch: torch.nn.HuberLoss(delta=4.0)),
 }
 
 
 @pytest.mark.parametrize("name", LOSSES)
 @pytest.mark.parametrize("shape", [(1, 2), (16, 10), (64, 3)])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_loss_matches_torch(assert_close, name, shape, seed):
-    ours, theirs = LOSSES[name][0](), LOSSES[name][1]()
+def test_loss_matches_torch(torch, assert_close, name, shape, seed):
+    ours, theirs = LOSSES[name][0](), LOSSES[name][1](torch)
     pred, target = make_case(name.split("(")[0], shape, np.random.default_rng(seed))
     pt = torch.tensor(pred, requires_grad=True)
     lt = theirs(pt, torch.from_numpy(target))
@@ -57,7 +56,7 @@ def test_cross_entropy_of_huge_logits_is_finite_and_exact():
     assert loss(logits.astype(np.float32), np.array([0, 0, 0])) == 0.0
 
 
-def test_bce_of_huge_logits_is_finite_and_matches_torch(assert_close):
+def test_bce_of_huge_logits_is_finite_and_matches_torch(torch, assert_close):
     z, y = np.array([[-1000.0, -30.0, 0.0, 30.0, 1000.0]]), np.array([[1.0, 0.0, 1.0, 1.0, 0.0]])
     loss = BCEWithLogitsLoss()
     with np.errstate(over="raise", invalid="raise", divide="raise"):
@@ -92,7 +91,7 @@ class MeanAbsoluteError(Loss):
         return np.sign(self._diff) / self._diff.size
 
 
-def test_custom_loss_following_the_contract_matches_torch_and_gradchecks(assert_close):
+def test_custom_loss_following_the_contract_matches_torch_and_gradchecks(torch, assert_close):
     rng = np.random.default_rng(0)
     pred, target = rng.standard_normal((5, 4)), rng.standard_normal((5, 4))
     pt = torch.tensor(pred, requires_grad=True)

@@ -4,7 +4,6 @@ import copy
 
 import numpy as np
 import pytest
-torch = pytest.importorskip("torch")
 
 from scratchnn.nn import (
     BatchNorm1d,
@@ -50,14 +49,14 @@ def test_assigned_parameters_and_modules_are_registered_in_order():
     assert names == ["scale", "hidden.weight", "hidden.bias", "out.weight", "out.bias"]
 
 
-def test_sequential_names_match_torch():
+def test_sequential_names_match_torch(torch):
     ours = [name for name, _ in mlp().named_parameters()]
     theirs = [name for name, _ in torch.nn.Sequential(
         torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3), torch.nn.BatchNorm1d(3)).named_parameters()]
     assert ours == theirs
 
 
-def test_state_dict_keys_and_order_match_torch_except_num_batches_tracked():
+def test_state_dict_keys_and_order_match_torch_except_num_batches_tracked(torch):
     ours = Sequential(Linear(6, 5), BatchNorm1d(5), ReLU(), Linear(5, 3), LayerNorm(3))
     theirs = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.BatchNorm1d(5), torch.nn.ReLU(),
                                  torch.nn.Linear(5, 3), torch.nn.LayerNorm(3)).state_dict()
@@ -125,7 +124,7 @@ def test_load_state_dict_rejects_missing_and_unexpected_keys():
         mlp().load_state_dict(state)
 
 
-def test_repr_matches_torch():
+def test_repr_matches_torch(torch):
     ours = Sequential(Linear(784, 256), ReLU(), Linear(256, 10, bias=False), LeakyReLU(0.2), GELU("tanh"),
                       LayerNorm(10), Sequential(Tanh()))
     theirs = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10, bias=False),

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-torch = pytest.importorskip("torch")
 
 from scratchnn.nn import CrossEntropyLoss, Linear, Parameter, Sequential, Tanh
 from scratchnn.optim import Adam, AdamW, SGD, clip_grad_norm_
@@ -10,7 +9,7 @@ from scratchnn.optim import Adam, AdamW, SGD, clip_grad_norm_
 STEPS = 25
 
 
-def twin_models(seed):
+def twin_models(torch, seed):
     """The same 6-8-3 MLP in scratchnn and in torch (torch weights are transposed)."""
     ours = Sequential(Linear(6, 8, rng=seed, dtype=np.float64), Tanh(), Linear(8, 3, rng=seed + 1, dtype=np.float64))
     theirs = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3)).double()
@@ -22,8 +21,8 @@ def twin_models(seed):
     return ours, theirs
 
 
-def run_trajectories(make_ours, make_theirs, seed=0, clip=None):
-    ours, theirs = twin_models(seed)
+def run_trajectories(torch, make_ours, make_theirs, seed=0, clip=None):
+    ours, theirs = twin_models(torch, seed)
     opt_ours, opt_theirs = make_ours(ours.parameters()), make_theirs(theirs.parameters())
     loss_ours, loss_theirs = CrossEntropyLoss(), torch.nn.CrossEntropyLoss()
     rng = np.random.default_rng(seed + 100)
@@ -44,7 +43,7 @@ def run_trajectories(make_ours, make_theirs, seed=0, clip=None):
         expected = theirs_param.detach().numpy()
         expected = expected.T if name.endswith("weight") else expected
         np.testing.assert_allclose(ours_param.data, expected, rtol=1e-6, atol=1e-9, err_msg=name)
-        assert not np.allclose(ours_param.data, twin_models(seed)[0].state_dict()[name])  # it did move
+        assert not np.allclose(ours_param.data, twin_models(torch, seed)[0].state_dict()[name])  # it did move
 
 
 SGD_CONFIGS = {
@@ -59,9 +58,9 @@ SGD_CONFIGS = {
 
 @pytest.mark.parametrize("config", SGD_CONFIGS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_sgd_follows_torch_trajectory(config, seed):
+def test_sgd_follows_torch_trajectory(torch, config, seed):
     kwargs = SGD_CONFIGS[config]
-    run_trajectories(lambda p: SGD(p, **kwargs), lambda p: torch.optim.SGD(p, **kwargs), seed)
+    run_trajectories(torch, lambda p: SGD(p, **kwargs), lambda p: torch.optim.SGD(p, **kwargs), seed)
 
 
 ADAM_CONFIGS = {
@@ -73,15 +72,15 @@ ADAM_CONFIGS = {
 
 @pytest.mark.parametrize("config", ADAM_CONFIGS)
 @pytest.mark.parametrize("seed", [0, 1])
-def test_adam_follows_torch_trajectory(config, seed):
+def test_adam_follows_torch_trajectory(torch, config, seed):
     kwargs = ADAM_CONFIGS[config]
-    run_trajectories(lambda p: Adam(p, **kwargs), lambda p: torch.optim.Adam(p, **kwargs), seed)
+    run_trajectories(torch, lambda p: Adam(p, **kwargs), lambda p: torch.optim.Adam(p, **kwargs), seed)
 
 
 @pytest.mark.parametrize("kwargs", [dict(lr=0.01), dict(lr=0.01, weight_decay=0.1), dict(lr=0.05, betas=(0.8, 0.9))])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_adamw_follows_torch_trajectory(kwargs, seed):
-    run_trajectories(lambda p: AdamW(p, **kwargs), lambda p: torch.optim.AdamW(p, **kwargs), seed)
+def test_adamw_follows_torch_trajectory(torch, kwargs, seed):
+    run_trajectories(torch, lambda p: AdamW(p, **kwargs), lambda p: torch.optim.AdamW(p, **kwargs), seed)
 
 
 def test_adamw_decay_is_decoupled_from_the_gradient_scale():
@@ -94,8 +93,8 @@ def test_adamw_decay_is_decoupled_from_the_gradient_scale():
 
 
 @pytest.mark.parametrize("max_norm", [0.05, 100.0])
-def test_clip_grad_norm_matches_torch_inside_training(max_norm):
-    run_trajectories(lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+def test_clip_grad_norm_matches_torch_inside_training(torch, max_norm):
+    run_trajectories(torch, lambda p: SGD(p, lr=0.1, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
                      clip=max_norm)
 
 

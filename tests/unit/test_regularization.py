@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-torch = pytest.importorskip("torch")
 
 from scratchnn.nn import Dropout, Linear
 from scratchnn.gradcheck import check_module
@@ -12,7 +11,7 @@ from scratchnn.nn import l1_penalty, l2_penalty
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.9])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_dropout_matches_torch_given_the_same_mask(p, seed):
+def test_dropout_matches_torch_given_the_same_mask(torch, p, seed):
     rng = np.random.default_rng(seed)
     x, g = rng.standard_normal((16, 7)), rng.standard_normal((16, 7))
     layer = Dropout(p, rng=seed)
@@ -26,7 +25,7 @@ def test_dropout_matches_torch_given_the_same_mask(p, seed):
 
 
 @pytest.mark.parametrize("p", [0.2, 0.5, 0.8])
-def test_dropout_statistics_match_torch_dropout(p):
+def test_dropout_statistics_match_torch_dropout(torch, p):
     x = np.ones((1000, 1000), dtype=np.float32)
     ours = Dropout(p, rng=0)(x)
     theirs = torch.nn.functional.dropout(torch.from_numpy(x), p, training=True).numpy()
@@ -38,7 +37,7 @@ def test_dropout_statistics_match_torch_dropout(p):
     assert ours.dtype == np.float32
 
 
-def test_dropout_is_identity_in_eval_and_at_p_zero_and_zero_at_p_one():
+def test_dropout_is_identity_in_eval_and_at_p_zero_and_zero_at_p_one(torch):
     x = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
     layer = Dropout(0.5, rng=0).eval()
     assert layer(x) is x
@@ -60,7 +59,7 @@ def test_dropout_rejects_a_probability_outside_zero_one():
         Dropout(1.5)
 
 
-def test_l2_penalty_value_grad_and_equivalence_to_torch_weight_decay():
+def test_l2_penalty_value_grad_and_equivalence_to_torch_weight_decay(torch):
     rng = np.random.default_rng(0)
     w, lam = rng.standard_normal((5, 4)), 0.03
     value, grad = l2_penalty(w, lam)
@@ -82,7 +81,7 @@ def test_l2_penalty_value_grad_and_equivalence_to_torch_weight_decay():
     np.testing.assert_allclose(layer.weight.data, theirs.detach().numpy(), rtol=1e-10)
 
 
-def test_l1_penalty_matches_torch_autograd():
+def test_l1_penalty_matches_torch_autograd(torch):
     w, lam = np.array([[-2.0, 0.0], [0.5, 3.0]]), 0.1
     value, grad = l1_penalty(w, lam)
     wt = torch.tensor(w, requires_grad=True)

@@ -2,7 +2,7 @@
 
 - ``activation_stats``: per layer, the mean and spread of its outputs, how many sigmoid/tanh units
   sit in their flat tails (saturated) and how many ReLU units never fire (dead).
-- ``gradient_norms`` and ``update_to_weight_ratios``: how strongly each layer is being pushed.
+- ``gradient_norms``: how strongly each layer is being pushed (one batch, at the current weights).
 - ``overfit_single_batch``: test 1 of the debugging checklist — a correct network can drive the
   loss on one small batch to almost zero.
 - ``diagnose(history)``: a named ``Finding`` with the numbers behind it and the checklist's fix.
@@ -28,8 +28,6 @@ __all__ = [
     "record_activations",
     "activation_stats",
     "gradient_norms",
-    "history_gradient_norms",
-    "update_to_weight_ratios",
     "OverfitResult",
     "overfit_single_batch",
     "Finding",
@@ -142,32 +140,6 @@ def gradient_norms(model, loss_fn, x, y, *, weights_only=True):
         backward_for_step(model, loss_fn.backward())
     named = _weight_matrices(model) if weights_only else list(model.named_parameters())
     return {name: float(np.linalg.norm(param.grad.ravel())) for name, param in named}
-
-
-def history_gradient_norms(history, epoch=0, *, suffix="weight"):
-    """``{parameter name: mean gradient norm}`` for one epoch of a ``History``, names ending in ``suffix``."""
-    if not history.grad_norms:
-        raise ValueError("history_gradient_norms: this History has no gradient norms (fit(record_grad_norms=False)?)")
-    return {name: values[epoch] for name, values in history.grad_norms.items() if name.endswith(suffix)}
-
-
-def update_to_weight_ratios(model, loss_fn, optimizer, x, y):
-    """Take ONE real optimizer step on ``(x, y)`` and return ``{name: ||W_after - W_before|| / ||W_before||}``.
-
-    A common rule of thumb (CS231n): around 1e-3 is healthy; far above, the learning rate is too high;
-    far below, too low. Weight matrices only. The step is kept (the model has trained one step).
-    """
-    before = {name: param.data.copy() for name, param in _weight_matrices(model)}
-    with _restore_mode(model, True):
-        optimizer.zero_grad()
-        loss_fn(model(x), y)
-        backward_for_step(model, loss_fn.backward())
-        optimizer.step()
-    ratios = {}
-    for name, param in _weight_matrices(model):
-        scale = np.linalg.norm(before[name].ravel())
-        ratios[name] = float(np.linalg.norm((param.data - before[name]).ravel()) / scale) if scale > 0 else math.inf
-    return ratios
 
 
 # --------------------------------------------------------------------------------------------------

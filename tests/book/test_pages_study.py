@@ -275,11 +275,9 @@ def test_quick_reference_shows_the_packages_own_source(built_site):
         scratchnn.nn.Linear.forward,
         scratchnn.nn.Linear.backward,
         scratchnn.nn.ReLU.backward,
+        scratchnn.nn.Softmax.backward,
         scratchnn.nn.CrossEntropyLoss.backward,
-        scratchnn.nn.BatchNorm1d.backward,
-        scratchnn.nn.LayerNorm.backward,
-        scratchnn.nn.RMSNorm.backward,
-        scratchnn.optim.SGD.step,
+        scratchnn.nn.MSELoss.backward,
     ):
         source = textwrap.dedent(inspect.getsource(function))
         assert squash(source) in shown, f"{function.__qualname__} source is not on the page"
@@ -287,6 +285,10 @@ def test_quick_reference_shows_the_packages_own_source(built_site):
     for needed in ("Batch size dependency", "sqrt", "Debugging checklist", "overfit a single batch"):
         assert needed.lower() in text.lower(), f"quick reference lacks {needed!r}"
     assert any("He std" in t.get_text() for t in main.find_all("table")), "no computed init table"
+    # Kept open on a phone during the labs: no tab panes, and quoted lines short enough to read.
+    assert not main.select(".sd-tab-set"), "code in tab panes is cut off on phones"
+    longest = max((line for block in code_blocks(main) for line in block.splitlines()), key=len)
+    assert len(longest) <= 72, f"quoted line of {len(longest)} characters: {longest!r}"
 
 
 @pytest.mark.slow

@@ -207,7 +207,7 @@ def test_quickstart_gradient_check_passes_on_the_page(built_site):
     assert tolerance == FINITE_DIFFERENCE_TOLERANCE
     assert 0 <= max_error < tolerance
     # The page also shows scratchnn.nn.Linear computing the same numbers as the inline classes.
-    assert "scratchnn.nn.Linear(3, 5" in " ".join(code_blocks(main))
+    assert "nn.Linear(3, 5" in " ".join(code_blocks(main))
 
 
 @pytest.mark.slow

@@ -9,7 +9,9 @@ directive text. :func:`notebook_markdown` turns one cell's MyST into plain Commo
 - ``{literalinclude}`` becomes a fenced block with the included code (Sphinx's own reader, so
   ``:pyobject:``, ``:lines:``, ``:start-at:``, ``:dedent:`` ... select what the page shows);
 - admonitions and exercises become block quotes with a bold title, solutions and dropdowns
-  ``<details>`` blocks, tabs and cards their titled contents;
+  ``<details>`` blocks, tabs and cards their titled contents; a gated solution
+  (``{solution-start}`` ... ``{solution-end}``, whose code cells run) a bold "Solution" before its
+  cells and an "End of the solution." line after them;
 - ``{ref}``/``{doc}``/``{numref}`` become links to the published site, ``{cite}`` a link to the
   bibliography page, ``{{ substitution }}`` its value; any other role its text;
 - any other directive its title and converted body: no directive text is left behind.
@@ -48,7 +50,7 @@ ADMONITIONS = {
 }
 DROPDOWNS = {"dropdown", "solution"}
 CODE_BLOCKS = {"code-block", "code", "sourcecode"}
-DROPPED = {"toctree", "tableofcontents", "index", "solution-end", "raw"}
+DROPPED = {"toctree", "tableofcontents", "index", "raw"}
 
 
 @dataclass
@@ -334,12 +336,14 @@ def render_directive(directive: Directive, context: PageContext) -> str:
     if name == "exercise":
         title = "Exercise" + (f": {directive.argument.strip()}" if directive.argument.strip() else "")
         return _quote(f"**{title}**\n\n{body()}")
+    if name == "solution-start":  # a gated solution: its cells follow, up to {solution-end}
+        return "**Solution**"  # (a <details> cannot span cells; its :class: dropdown is the page's)
+    if name == "solution-end":
+        return "*End of the solution.*"
     if name in DROPDOWNS or "dropdown" in directive.options.get("class", ""):
         default = "Solution" if name == "solution" else name.capitalize()
         summary = default if name == "solution" else _title(directive, default)
         return f"<details>\n<summary>{summary}</summary>\n\n{body()}\n\n</details>"
-    if name == "solution-start":
-        return "**Solution**"
     if name == "bibliography":
         return _link("The references are listed on the book's page", context.bibliography_url) + "."
     if name == "nb-exec-table":

@@ -162,6 +162,28 @@ def test_exercises_solutions_and_admonitions_become_markdown(tmp_path):
         > Slow on CPU.""")
 
 
+def test_a_gated_solution_is_marked_where_its_cells_start_and_end(tmp_path):
+    # The solution's code cells sit between these two markdown cells: a <details> cannot hold them,
+    # so the start says "Solution" (not an empty <details> for its :class: dropdown) and the end says so.
+    start = """
+    ```{solution-start} lab1-ex-linear
+    :class: dropdown
+    ```
+
+    Forward keeps its input:
+    """
+    end = """
+    The package's version: `scratchnn.nn.Linear`.
+
+    ```{solution-end}
+    ```
+
+    Here is the self-check.
+    """
+    assert convert(start, context(tmp_path)) == "**Solution**\n\nForward keeps its input:"
+    assert convert(end, context(tmp_path)) == (
+        "The package's version: `scratchnn.nn.Linear`.\n\n*End of the solution.*\n\nHere is the self-check.")
+
 def test_references_citations_substitutions_and_targets(tmp_path):
     text = """
     (my-target)=

@@ -162,7 +162,7 @@ def test_dgx_spark_detection_needs_a_gb10_and_both_devices(tmp_path, record):
 
 def test_status_markdown_in_both_states(tmp_path, record):
     empty = records.records_status_markdown([])
-    assert empty.startswith("**No GPU record yet.**") and "**no GPU numbers**" in empty
+    assert empty.startswith("> **No GPU record yet.**") and "**no GPU numbers**" in empty
     assert "{" not in empty and ":::" not in empty  # plain Markdown: Colab and Jupyter render it too
     _write(tmp_path, "r.json", record)
     text = records.records_status_markdown(records.load_records(tmp_path))

@@ -447,10 +447,10 @@ def machine_label(record):
 
 
 def records_status_markdown(records, folder_label="book/results/gpu/"):
-    """Plain Markdown stating which GPU records the page renders, or that there are none."""
+    """Plain Markdown stating which GPU records the page renders, or (as a block quote) that there are none."""
     if not records:
         return (
-            f"**No GPU record yet.** No GPU benchmark record is committed under `{folder_label}`, so this "
+            f"> **No GPU record yet.** No GPU benchmark record is committed under `{folder_label}`, so this "
             "page shows **no GPU numbers**. The CPU-vs-GPU table, the speedup figure and the DGX Spark's "
             "optimal batch size appear once a record measured on a real GPU is committed; the live CPU "
             "numbers are measured on the machine that runs the page. The commands that produce a record on "

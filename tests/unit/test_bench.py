@@ -1,7 +1,9 @@
 """scratchnn.bench.cpu: the work model, the measurement plumbing and the command line (no timing is asserted)."""
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,3 +132,29 @@ def test_the_bare_numpy_floor_computes_exactly_what_fit_computes():
         np.testing.assert_allclose(w, layer.weight.data, rtol=1e-4, atol=1e-6)
         np.testing.assert_allclose(b, layer.bias.data, rtol=1e-4, atol=1e-6)
     assert not np.allclose(weights[0], bench._bare_numpy_mlp(seed=3)[0][0])  # it did train
+
+
+def test_bench_registers_the_gpu_subcommand():
+    result = subprocess.run([sys.executable, "-m", "scratchnn", "bench", "gpu", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "--batch-sizes" in result.stdout, result.stderr
+
+
+def test_the_code_the_bench_runs_in_child_processes_imports():
+    """The memory and recipe runs start ``python -c "from scratchnn... import ..."``: every name must exist."""
+    import ast
+    import importlib
+
+    source = Path(bench.__file__).read_text()
+    statements = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            statements.update(re.findall(r"from (scratchnn[\w.]*) import ([\w, ]+)", node.value))
+    assert len(statements) >= 3, statements  # the memory run and the recipe run
+    for module, names in statements:
+        for name in (n.strip() for n in names.split(",")):
+            assert hasattr(importlib.import_module(module), name), f"{module} has no {name}"
+
+
+def test_importing_the_main_module_does_not_run_the_command_line():
+    result = subprocess.run([sys.executable, "-c", "import scratchnn.__main__"], capture_output=True, text=True)
+    assert result.returncode == 0 and not result.stdout and not result.stderr, result.stderr

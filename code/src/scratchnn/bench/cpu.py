@@ -273,7 +273,7 @@ def _run_measured(code):
 
 
 def _peak_memory(framework, epochs, batch_size, threads):
-    code = (f"from scratchnn.bench import _memory_child, _report_peak_after; "
+    code = (f"from scratchnn.bench.cpu import _memory_child, _report_peak_after; "
             f"_report_peak_after(_memory_child, {framework!r}, {epochs}, {batch_size}, {threads})")
     status, peak_mb, text = _run_measured(code)
     if status != 0:
@@ -444,7 +444,7 @@ def run_recipes(names, *, threads, log=print):
             record_path = os.path.join(folder, "run.json")
             arguments = RECIPES[name] + ["--threads", str(threads), "--no-progress"]
             argv = ["train", *arguments, "--json", record_path]
-            code = f"from scratchnn.__main__ import main; from scratchnn.bench import _report_peak_after; " \
+            code = f"from scratchnn.cli import main; from scratchnn.bench.cpu import _report_peak_after; " \
                    f"raise SystemExit(_report_peak_after(main, {argv!r}))"
             log(f"recipe {name}: python -m scratchnn train {' '.join(arguments)}")
             started = time.perf_counter()
@@ -500,11 +500,11 @@ def add_cli(subparsers):
     cpu = targets.add_parser("cpu", help="CPU: scratchnn against PyTorch (default)", description=description)
     _add_cpu_options(cpu, suppress=True)
     cpu.set_defaults(func=_cli_cpu, _parser=cpu)
-    # The GPU benchmark lives in its own module (it needs CUDA); it registers 'bench gpu' itself.
-    if importlib.util.find_spec("scratchnn.gpubench") is not None:
-        from . import gpu as gpubench
+    # The GPU benchmark lives in its own module (torch is imported only when it runs); it registers
+    # 'bench gpu' itself.
+    from . import gpu
 
-        gpubench.add_cli(targets)
+    gpu.add_cli(targets)
 
 
 def _cli_cpu(args):

@@ -10,7 +10,7 @@ median. Test accuracy is measured after each epoch, outside the timed region. An
 error at one batch size is recorded for that size and the sweep continues.
 
 Each run returns (and with ``--out`` writes) one record, described and validated in
-``scratchnn.records``, with the environment captured automatically.
+``scratchnn.bench.records``, with the environment captured automatically.
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
 """scratchnn.bench.cpu: the work model, the measurement plumbing and the command line (no timing is asserted)."""
 
+import errno
+import json
+import os
 import re
 import subprocess
 import sys
@@ -67,10 +70,16 @@ def test_help_describes_the_targets_and_the_cpu_subcommand():
 
 
 @pytest.mark.parametrize("arguments, message", [
-    (["bench", "--rounds", "0"], "--rounds must be >= 1"),
-    (["bench", "cpu", "--threads", "0"], "--threads must be >= 1"),
-    (["bench", "--steps", "-5"], "--steps must be >= 1"),
+    (["bench", "--rounds", "0"], "argument --rounds: must be >= 1, got 0"),
+    (["bench", "cpu", "--threads", "0"], "argument --threads: must be >= 1, got 0"),
+    (["bench", "--steps", "-5"], "argument --steps: must be >= 1, got -5"),
+    (["bench", "--threads", "2.5"], "argument --threads: expected an integer, got '2.5'"),
+    (["bench", "--memory-epochs", "-1"], "argument --memory-epochs: must be >= 0, got -1"),
     (["bench", "--recipes", "fastest"], "invalid choice: 'fastest'"),
+    (["bench", "--skip-speed"], "--skip-speed leaves nothing to run; add --recipes"),
+    (["bench", "--json", "missing/x.json"], "--json missing/x.json: cannot write there: the folder "),
+    (["bench", "cpu", "--json", "/dev/full"], "--json /dev/full: cannot write there: it exists and is not a regular"),
+    (["bench", "--json", "."], "--json .: cannot write there: it is a folder"),
 ])
 def test_bad_arguments_give_one_line_errors(arguments, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -158,3 +167,18 @@ def test_the_code_the_bench_runs_in_child_processes_imports():
 def test_importing_the_main_module_does_not_run_the_command_line():
     result = subprocess.run([sys.executable, "-c", "import scratchnn.__main__"], capture_output=True, text=True)
     assert result.returncode == 0 and not result.stdout and not result.stderr, result.stderr
+
+
+def test_a_json_that_cannot_be_written_at_the_end_is_printed_instead(tmp_path, monkeypatch, capsys):
+    # The folder was writable when checked; by the end the disk is full: the results must not be lost.
+    monkeypatch.setattr(bench, "run_cpu_bench", lambda **kwargs: {"measured": 1.5})
+
+    def disk_full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("builtins.open", disk_full)
+    assert main(["bench", "--threads", "1", "--json", str(tmp_path / "x.json")]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"cpu": {"measured": 1.5}}
+    assert f"could not write --json {tmp_path / 'x.json'}: No space left on device; the JSON is printed above" in err
+    assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,8 @@
 """`python -m scratchnn train`: help, one-line argument errors, and a real (tiny) run writing JSON."""
 
+import errno
 import json
+import os
 import subprocess
 import sys
 
@@ -10,6 +12,7 @@ import pytest
 import scratchnn.cli
 from scratchnn.cli import main
 from scratchnn.data import MNIST
+from scratchnn.train import Callback
 
 
 @pytest.fixture
@@ -42,12 +45,17 @@ def test_help_lists_the_options():
     "arguments, message",
     [
         (["--lr", "-1"], "argument --lr: must be > 0 and finite, got -1"),
-        (["--hidden", "0"], "argument --hidden: must be > 0"),
+        (["--hidden", "0"], "argument --hidden: must be >= 1, got 0"),
+        (["--seed", "-1"], "argument --seed: must be >= 0, got -1"),
+        (["--batch-size", "64.0"], "argument --batch-size: expected an integer, got '64.0'"),
+        (["--init", "he"], "--init he: unknown initializer; expected one of he_normal, he_uniform"),
+        (["--json", "/dev/full"], "--json /dev/full: cannot write there: it exists and is not a regular file"),
+        (["--json", "missing/x.json"], "--json missing/x.json: cannot write there: the folder "),
         (["--activation", "softplus"], "argument --activation: invalid choice"),
         (["--nesterov"], "--nesterov needs --optimizer sgd and --momentum > 0"),
         (["--optimizer", "adam", "--momentum", "0.9"], "--momentum applies to --optimizer sgd only"),
         (["--augment-shift", "30"], "--augment-shift must be between 0 and 27"),
-        (["--epochs", "two"], "argument --epochs: expected a int, got 'two'"),
+        (["--epochs", "two"], "argument --epochs: expected an integer, got 'two'"),
     ],
 )
 def test_bad_arguments_give_one_line_errors(arguments, message, capsys):
@@ -91,3 +99,58 @@ def test_a_diverging_run_exits_with_one_clear_message(small_mnist, capsys):
     assert code == 1
     err = capsys.readouterr().err
     assert err.startswith("error: Training diverged at epoch 0") and "too high" in err
+
+
+class _CtrlC(Callback):
+    """Presses Ctrl-C in the middle of the third epoch."""
+
+    def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
+        self.at = 2 * steps_per_epoch + 3
+
+    def on_step_begin(self, step, optimizer):
+        if step == self.at:
+            raise KeyboardInterrupt
+
+
+def test_ctrl_c_keeps_prints_and_writes_the_finished_epochs(small_mnist, tmp_path, capsys, monkeypatch):
+    real_fit = scratchnn.cli.fit
+    monkeypatch.setattr(scratchnn.cli, "fit",
+                        lambda *args, callbacks, **kwargs: real_fit(*args, callbacks=[*callbacks, _CtrlC()], **kwargs))
+    path = tmp_path / "run.json"
+    assert main(["train", "--hidden", "16", "--epochs", "5", "--no-progress", "--json", str(path)]) == 130
+    out, err = capsys.readouterr()
+    assert "epoch  2  train loss" in out and "epoch  3" not in out and "test accuracy" not in out
+    assert err.strip() == "interrupted (Ctrl-C) after 2 finished epoch(s) of 5; no test accuracy measured"
+    record = json.loads(path.read_text())
+    assert record["interrupted"] is True and record["test_accuracy"] is None
+    assert len(record["history"]["seconds"]) == 2
+    assert record["history"]["steps_per_epoch"] * 2 + 3 == len(record["history"]["step_loss"])
+
+
+def test_ctrl_c_while_mnist_loads_is_one_line(monkeypatch, capsys):
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scratchnn.cli, "load_mnist", interrupted)
+    assert main(["train", "--epochs", "1", "--no-progress"]) == 130
+    assert capsys.readouterr().err == "\ninterrupted (Ctrl-C); nothing was written\n"
+
+
+def test_a_json_that_cannot_be_written_at_the_end_is_printed_instead(small_mnist, tmp_path, monkeypatch, capsys):
+    import builtins
+
+    real_open = builtins.open
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        if "w" in mode:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", full_disk)
+    path = tmp_path / "run.json"
+    assert main(["train", "--hidden", "16", "--epochs", "1", "--no-progress", "--json", str(path)]) == 1
+    out, err = capsys.readouterr()
+    record = json.loads(out[out.index("\n{") + 1:])
+    assert 0 < record["test_accuracy"] <= 1 and "test accuracy" in out
+    assert f"could not write --json {path}: No space left on device; the JSON is printed above instead" in err
+    assert not path.exists() and list(tmp_path.iterdir()) == []

@@ -55,7 +55,7 @@ def test_permission_error_names_the_fix(cached, monkeypatch, capsys):
 def test_a_file_renamed_into_place_during_a_failed_check_is_kept(cached, fake_mnist, monkeypatch):
     # Another process replaces the damaged cache with a good one between our read and our clean-up.
     good = cached.read_bytes()
-    cached.write_bytes(b"damaged")
+    cached.write_bytes(good[:300])  # a damaged file of ours
     real_damaged = data._damaged
 
     def damaged_then_replaced(path, err, file_id):
@@ -72,7 +72,7 @@ def test_a_file_renamed_into_place_during_a_failed_check_is_kept(cached, fake_mn
 
 def test_verify_in_a_folder_where_the_damaged_file_cannot_be_removed(cached, monkeypatch, capsys):
     # A sticky-bit shared folder: the damaged file belongs to someone else, unlink is refused.
-    cached.write_bytes(b"damaged")
+    cached.write_bytes(cached.read_bytes()[:300])
     monkeypatch.setattr(type(cached), "unlink", refuse(errno.EPERM))
     assert main(["data", "verify"]) == 1
     err = capsys.readouterr().err
@@ -124,7 +124,14 @@ def test_leftovers_of_killed_writes_are_cleaned_on_the_next_run(cached, fake_mni
 
 
 def test_damaged_cache_is_still_removed(cached, fake_mnist):
-    cached.write_bytes(np.arange(10).tobytes())
+    cached.write_bytes(cached.read_bytes()[:300])  # ours: the format marker survives in the first bytes
     with pytest.raises(DataIntegrityError) as caught:
         data.verify_mnist_cache(cache_dir=cached.parent, spec=fake_mnist.spec)
     assert caught.value.removal == "removed it" and not cached.exists()
+
+
+def test_a_file_that_is_not_ours_is_never_removed(cached, fake_mnist):
+    cached.write_bytes(np.arange(10).tobytes())
+    with pytest.raises(data.ForeignCacheFile, match="a file of 80 bytes that is not a NumPy .npz"):
+        data.verify_mnist_cache(cache_dir=cached.parent, spec=fake_mnist.spec)
+    assert cached.read_bytes() == np.arange(10).tobytes()

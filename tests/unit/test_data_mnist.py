@@ -360,11 +360,16 @@ def test_pooch_download_verifies_hash_and_discards_corrupted_files(fake, cache, 
 
 
 # ----------------------------------------------------------------------------------------------
-# The cache: damage is detected, the file removed and replaced
+# The cache: damage to a file of ours is detected, the file removed and replaced; a file that is not
+# ours (no format marker) is never removed, replaced or fetched over
 
 
 def damage_truncate(path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def damage_truncate_to_a_kilobyte(path):
+    path.write_bytes(path.read_bytes()[:1000])
 
 
 def damage_flip_pixels(path):
@@ -375,29 +380,41 @@ def damage_flip_pixels(path):
     path.write_bytes(bytes(blob))
 
 
-def damage_other_arrays(path):
+OUR_FILE_DAMAGED = [damage_truncate, damage_truncate_to_a_kilobyte, damage_flip_pixels]
+
+
+def foreign_other_arrays(path):
     np.savez(path, **{name: np.zeros(3, np.uint8) for name in ("x_train", "y_train", "x_test", "y_test")})
 
 
-def damage_pickled_objects(path):
+def foreign_pickled_objects(path):
     np.savez(path, x_train=np.array([{"a": 1}], dtype=object))
 
 
-def damage_missing_arrays(path):
+def foreign_missing_arrays(path):
     with np.load(path) as npz:
         np.savez(path, x_train=npz["x_train"], y_train=npz["y_train"])
 
 
-def damage_garbage(path):
+def foreign_garbage(path):
     path.write_bytes(os.urandom(1000))
 
 
-DAMAGE = [
-    damage_truncate, damage_flip_pixels, damage_other_arrays, damage_missing_arrays, damage_pickled_objects, damage_garbage,
-]
+def foreign_keras_layout(path):
+    # Keras's mnist.npz: the same name and keys, images (n, 28, 28), its own key order.
+    with np.load(path) as npz:
+        arrays = {name: npz[name] for name in ("x_test", "x_train", "y_train", "y_test")}
+    np.savez(path, **{name: a.reshape(-1, 28, 28) if name.startswith("x") else a for name, a in arrays.items()})
 
 
-@pytest.mark.parametrize("damage", DAMAGE, ids=lambda f: f.__name__.removeprefix("damage_"))
+FOREIGN = [foreign_other_arrays, foreign_pickled_objects, foreign_missing_arrays, foreign_garbage, foreign_keras_layout]
+
+
+def name_of(function):
+    return function.__name__.removeprefix("damage_").removeprefix("foreign_")
+
+
+@pytest.mark.parametrize("damage", OUR_FILE_DAMAGED, ids=name_of)
 def test_damaged_cache_is_replaced(fake, cache, monkeypatch, damage):
     data.import_mnist(fake.idx_dir, cache_dir=cache, spec=fake.spec)
     damage(cache / "mnist.npz")
@@ -407,7 +424,7 @@ def test_damaged_cache_is_replaced(fake, cache, monkeypatch, damage):
     assert_same(data.load_mnist(cache_dir=cache, download=False, spec=fake.spec), fake.raw)
 
 
-@pytest.mark.parametrize("damage", DAMAGE, ids=lambda f: f.__name__.removeprefix("damage_"))
+@pytest.mark.parametrize("damage", OUR_FILE_DAMAGED, ids=name_of)
 def test_damaged_cache_offline_is_removed_and_reported(fake, cache, monkeypatch, damage):
     data.import_mnist(fake.idx_dir, cache_dir=cache, spec=fake.spec)
     damage(cache / "mnist.npz")
@@ -418,6 +435,59 @@ def test_damaged_cache_offline_is_removed_and_reported(fake, cache, monkeypatch,
     source, reason = caught.value.tried[0]
     assert source == f"local cache {cache / 'mnist.npz'}" and reason.endswith("removed it")
     assert files_in(cache) == []
+
+
+@pytest.mark.parametrize("download", [False, True])
+@pytest.mark.parametrize("write", FOREIGN, ids=name_of)
+def test_a_file_that_is_not_ours_is_refused_and_kept(fake, cache, monkeypatch, write, download):
+    data.import_mnist(fake.idx_dir, cache_dir=cache, spec=fake.spec)
+    path = cache / "mnist.npz"
+    write(path)
+    before = path.read_bytes()
+    monkeypatch.setattr(sources, "download", serve_mirror(fake))  # a fetch would succeed: it must not happen
+    with pytest.raises(data.ForeignCacheFile, match=r"is not an MNIST cache file scratchnn wrote, so it was left "
+                                                    r"untouched\.\n  found: .*\n  problem: ") as caught:
+        data.load_mnist(cache_dir=cache, download=download, progress=False, spec=fake.spec)
+    assert path.read_bytes() == before and files_in(cache) == ["mnist.npz"]
+    assert "mv " in str(caught.value) and "data import" in str(caught.value)
+    with pytest.raises(data.ForeignCacheFile):
+        data.verify_mnist_cache(cache_dir=cache, spec=fake.spec)
+    with pytest.raises(data.ForeignCacheFile):  # importing over it is refused too
+        data.import_mnist(fake.idx_dir, cache_dir=cache, spec=fake.spec)
+    assert path.read_bytes() == before
+
+
+def test_the_refusal_of_a_keras_file_says_what_it_holds(fake, cache):
+    data.import_mnist(fake.idx_dir, cache_dir=cache, spec=fake.spec)
+    foreign_keras_layout(cache / "mnist.npz")
+    with pytest.raises(data.ForeignCacheFile) as caught:
+        data.load_mnist(cache_dir=cache, download=False, spec=fake.spec)
+    assert caught.value.found.endswith(
+        "holding x_test uint8 (6, 28, 28), x_train uint8 (12, 28, 28), y_test uint8 (6,), y_train uint8 (12,) "
+        "(the layout of Keras's mnist.npz)")
+    assert "x_train is uint8 (12, 28, 28), expected uint8 (12, 784)" in str(caught.value)
+
+
+def test_a_cache_written_before_the_format_marker_is_still_served(fake, cache):
+    np.savez(cache / "mnist.npz", **fake.raw._asdict())  # what earlier versions wrote: verified, no marker
+    before = (cache / "mnist.npz").read_bytes()
+    assert_same(data.load_mnist(cache_dir=cache, download=False, spec=fake.spec), fake.raw)
+    data.import_mnist(fake.idx_dir, cache_dir=cache, spec=fake.spec)  # verified MNIST: nothing lost by replacing it
+    assert (cache / "mnist.npz").read_bytes() != before
+    assert data.written_by_scratchnn((cache / "mnist.npz").read_bytes()[:512])
+
+
+@pytest.mark.parametrize("layout", ["ours", "keras"])
+def test_import_of_an_npz_from_another_machine_is_verified_by_hash(fake, cache, tmp_path, layout):
+    other = tmp_path / "other-machine"
+    data.import_mnist(fake.idx_dir, cache_dir=other, spec=fake.spec)
+    if layout == "keras":
+        foreign_keras_layout(other / "mnist.npz")
+    data.import_mnist(other / "mnist.npz", cache_dir=cache, spec=fake.spec)
+    assert_same(data.load_mnist(cache_dir=cache, download=False, spec=fake.spec), fake.raw)
+    spec = replace(fake.spec, array_sha256={**fake.spec.array_sha256, "y_test": "0" * 64})
+    with pytest.raises(DataIntegrityError, match=r"y_test does not match verified MNIST"):
+        data.import_mnist(other / "mnist.npz", cache_dir=tmp_path / "third", spec=spec)
 
 
 def test_cache_only_load_does_not_fetch(fake, cache, monkeypatch):

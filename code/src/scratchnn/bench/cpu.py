@@ -34,6 +34,8 @@ import time
 
 import numpy as np
 
+from .._arguments import non_negative_integer, output_file_problem, positive, write_json
+
 __all__ = ["add_cli", "RECIPES", "useful_flops_per_step", "matmul_peak_gflops", "peak_rss_mb"]
 
 SIZES = (784, 256, 128, 10)
@@ -472,12 +474,13 @@ def _add_cpu_options(parser, *, suppress):
     def default(value):
         return argparse.SUPPRESS if suppress else value
 
-    parser.add_argument("--threads", type=int, default=default(None),
+    parser.add_argument("--threads", type=positive(int), default=default(None),
                         help="threads for NumPy's BLAS and PyTorch (default: the CPUs available to this process)")
-    parser.add_argument("--rounds", type=int, default=default(5), help="interleaved rounds; medians reported (default: 5)")
-    parser.add_argument("--steps", type=int, default=default(None),
+    parser.add_argument("--rounds", type=positive(int), default=default(5),
+                        help="interleaved rounds; medians reported (default: 5)")
+    parser.add_argument("--steps", type=positive(int), default=default(None),
                         help="time this many steps per measurement instead of a full epoch (faster, noisier)")
-    parser.add_argument("--memory-epochs", type=int, default=default(1),
+    parser.add_argument("--memory-epochs", type=non_negative_integer, default=default(1),
                         help="epochs of the peak-memory runs (default: 1; 0 skips them)")
     parser.add_argument("--recipes", nargs="*", choices=sorted(RECIPES), default=default(None), metavar="NAME",
                         help=f"also run accuracy recipes ({', '.join(RECIPES)}; all when none named)")
@@ -510,15 +513,10 @@ def add_cli(subparsers):
 def _cli_cpu(args):
     parser = args._parser
     threads = args.threads if args.threads is not None else _available_cpus()
-    for name in ("threads", "rounds"):
-        if getattr(args, name) is not None and getattr(args, name) < 1:
-            parser.error(f"--{name} must be >= 1, got {getattr(args, name)}")
-    if threads < 1:
-        parser.error(f"--threads must be >= 1, got {threads}")
-    if args.steps is not None and args.steps < 1:
-        parser.error(f"--steps must be >= 1, got {args.steps}")
-    if args.memory_epochs < 0:
-        parser.error(f"--memory-epochs must be >= 0, got {args.memory_epochs}")
+    if args.json and (problem := output_file_problem(args.json)):  # before the run whose results it would lose
+        parser.error(f"--json {args.json}: cannot write there: {problem}")
+    if args.skip_speed and args.recipes is None:
+        parser.error("--skip-speed leaves nothing to run; add --recipes")
     if importlib.util.find_spec("torch") is None:
         print("error: bench cpu compares against PyTorch, which is not installed (pip install torch)", file=sys.stderr)
         return 2
@@ -529,8 +527,6 @@ def _cli_cpu(args):
     if args.recipes is not None:
         print("")
         record["recipes"] = run_recipes(args.recipes or list(RECIPES), threads=threads)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(record, handle, indent=1)
-        print(f"wrote {args.json}")
+    if args.json and not write_json(args.json, record, "--json"):
+        return 1
     return 0

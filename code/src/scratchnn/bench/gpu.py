@@ -16,6 +16,7 @@ Each run returns (and with ``--out`` writes) one record, described and validated
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
 import re
@@ -30,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .._arguments import output_folder_problem, positive
 from . import records
 
 # torch is imported inside the functions that use it: every `python -m scratchnn ...` command
@@ -68,16 +70,34 @@ class BenchConfig:
     train_samples: int | None = None
 
     def __post_init__(self):
+        def whole(value):  # a real integer: not 64.0, True or "64", which a record would carry as such
+            return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+        numbers = [("target_accuracy", self.target_accuracy), ("base_lr", self.base_lr), ("momentum", self.momentum)]
+        wrong = [f"{name} must be a number, got {value!r}" for name, value in numbers
+                 if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))]
+        counts = [("epochs", self.epochs), ("repeats", self.repeats), ("seed", self.seed),
+                  ("warmup_steps", self.warmup_steps)]
+        if self.train_samples is not None:
+            counts.append(("train_samples", self.train_samples))
+        wrong += [f"{name} must be an integer, got {value!r}" for name, value in counts if not whole(value)]
+        if not isinstance(self.batch_sizes, (tuple, list)) or not all(whole(b) for b in self.batch_sizes):
+            wrong.append(f"batch_sizes must be a tuple of integers, got {self.batch_sizes!r}")
+        if wrong:
+            raise TypeError("BenchConfig: " + "; ".join(wrong))
         problems = []
-        if not self.batch_sizes or any(int(b) != b or b < 1 for b in self.batch_sizes):
+        if not self.batch_sizes or any(b < 1 for b in self.batch_sizes):
             problems.append(f"batch_sizes must be positive integers, got {list(self.batch_sizes)}")
+        if len(set(self.batch_sizes)) != len(self.batch_sizes):
+            problems.append(f"batch_sizes must not repeat (a record holds one result per size), "
+                            f"got {list(self.batch_sizes)}")
         for name in ("epochs", "repeats"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 < self.target_accuracy <= 1:
             problems.append(f"target_accuracy must be in (0, 1], got {self.target_accuracy}")
-        if self.base_lr <= 0:
-            problems.append(f"base_lr must be positive, got {self.base_lr}")
+        if not (0 < self.base_lr < float("inf")):
+            problems.append(f"base_lr must be positive and finite, got {self.base_lr}")
         if not 0 <= self.momentum < 1:
             problems.append(f"momentum must be in [0, 1), got {self.momentum}")
         if self.warmup_steps < 0:
@@ -535,17 +555,18 @@ def add_cli(subparsers):
                              "auto: CPU, plus GPU when available (default)")
     parser.add_argument("--no-cpu-baseline", action="store_true",
                         help="with --device cuda, skip the CPU series (no speedup can then be computed)")
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=list(DEFAULT_BATCH_SIZES), metavar="B",
-                        help="batch sizes to sweep (default: %(default)s)")
-    parser.add_argument("--epochs", type=int, default=BenchConfig.epochs, help="epochs per run (default: %(default)s)")
-    parser.add_argument("--repeats", type=int, default=BenchConfig.repeats,
+    parser.add_argument("--batch-sizes", type=positive(int), nargs="+", default=list(DEFAULT_BATCH_SIZES), metavar="B",
+                        help="batch sizes to sweep, each once (default: %(default)s)")
+    parser.add_argument("--epochs", type=positive(int), default=BenchConfig.epochs,
+                        help="epochs per run (default: %(default)s)")
+    parser.add_argument("--repeats", type=positive(int), default=BenchConfig.repeats,
                         help="timed runs per batch size; the record keeps the median (default: %(default)s)")
-    parser.add_argument("--target-acc", type=float, default=BenchConfig.target_accuracy, metavar="A",
+    parser.add_argument("--target-acc", type=positive(float), default=BenchConfig.target_accuracy, metavar="A",
                         help="test accuracy for the time-to-target measurement (default: %(default)s)")
-    parser.add_argument("--train-samples", type=int, default=None, metavar="N",
+    parser.add_argument("--train-samples", type=positive(int), default=None, metavar="N",
                         help="train on the first N training images only (default: all 60000)")
     parser.add_argument("--bf16", action="store_true", help="add a bf16 autocast series on the GPU")
-    parser.add_argument("--threads", type=int, default=None, metavar="T",
+    parser.add_argument("--threads", type=positive(int), default=None, metavar="T",
                         help="torch CPU threads (default: torch's choice, recorded either way)")
     parser.add_argument("--out", type=Path, default=None, metavar="DIR",
                         help="write the record to DIR (e.g. book/results/gpu); without it nothing is written")
@@ -555,16 +576,14 @@ def add_cli(subparsers):
 def _main(parser, args):
     import torch
 
-    if any(b < 1 for b in args.batch_sizes):
-        parser.error(f"--batch-sizes must be positive, got {args.batch_sizes}")
-    if args.epochs < 1 or args.repeats < 1:
-        parser.error(f"--epochs and --repeats must be at least 1, got {args.epochs} and {args.repeats}")
+    repeated = sorted({b for b in args.batch_sizes if args.batch_sizes.count(b) > 1})
+    if repeated:
+        parser.error(f"--batch-sizes lists {', '.join(map(str, repeated))} more than once "
+                     f"(a record holds one result per batch size), got {' '.join(map(str, args.batch_sizes))}")
     if not 0 < args.target_acc <= 1:
         parser.error(f"--target-acc must be in (0, 1], got {args.target_acc}")
-    if args.threads is not None and args.threads < 1:
-        parser.error(f"--threads must be at least 1, got {args.threads}")
-    if args.train_samples is not None and args.train_samples < 1:
-        parser.error(f"--train-samples must be at least 1, got {args.train_samples}")
+    if args.out is not None and (problem := output_folder_problem(args.out)):  # before the run, not after
+        parser.error(f"--out {args.out}: cannot write a record there: {problem}")
     if args.no_cpu_baseline and args.device != "cuda":
         parser.error("--no-cpu-baseline only applies with --device cuda")
     devices = resolve_devices(args.device, cpu_baseline=not args.no_cpu_baseline)
@@ -591,6 +610,12 @@ def _main(parser, args):
         print(records.markdown_table(records.COMPARISON_HEADERS, records.comparison_rows(record)))
     if args.out is None:
         print("\n(no --out DIR given: record not written)")
-    else:
+        return 0
+    try:
         print(f"\nrecord written to {records.save_record(record, args.out)}")
+    except OSError as error:  # a full disk, or a record of the same device and second already there
+        print(json.dumps(record, indent=2))
+        print(f"error: could not write the record to --out {args.out}: {error.strerror or error}; "
+              "it is printed above instead", file=sys.stderr)
+        return 1
     return 0

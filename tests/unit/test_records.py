@@ -5,6 +5,7 @@ The fixture record under tests/fixtures/gpu_records/ is TEST DATA (invented roun
 
 import copy
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,12 @@ def _broken(record, edit):
     (lambda r: r.update(extra=1), r"record: Additional properties are not allowed \('extra' was unexpected\)"),
     (lambda r: r["series"][1]["results"][-1].pop("error"), r"results\[5\]: 'error' is a required property"),
     (lambda r: r.update(schema_version=0), r"record\.schema_version: 1 was expected"),
+    # Odd types: JSON Schema counts 64.0 as an integer; the book would show "64.0" and choose a float batch size.
+    (lambda r: r["series"][0]["results"][0].update(batch_size=64.0),
+     r"record\.series\[0\]\.results\[0\]\.batch_size: 64\.0 is not of type 'integer'"),
+    (lambda r: r["config"].update(repeats=2.0), r"record\.config\.repeats: 2\.0 is not of type 'integer'"),
+    (lambda r: r.update(schema_version=1.0), r"record\.schema_version: 1\.0 is not of type 'integer'"),
+    (lambda r: r["series"][0]["results"][0].update(batch_size=True), r"batch_size: True is not of type 'integer'"),
 ])
 def test_schema_violations_name_the_file_and_the_field(tmp_path, record, edit, message):
     path = _write(tmp_path, "bad.json", _broken(record, edit))
@@ -185,3 +192,27 @@ def test_figures_show_each_series(record):
 def test_the_folder_is_always_passed_in():
     with pytest.raises(TypeError):
         records.load_records()  # no default that would reach into a checkout
+
+
+def test_a_fifo_named_json_is_skipped_without_blocking(tmp_path, record):
+    # Before: load_records opened it and waited forever for a writer.
+    _write(tmp_path, "a.json", record)
+    os.mkfifo(tmp_path / "pipe.json")
+    with pytest.warns(records.RecordWarning, match=r"pipe\.json: a FIFO \(named pipe\), not a record file; skipped"):
+        loaded = records.load_records(tmp_path)
+    assert [item.path.name for item in loaded] == ["a.json"]
+    with pytest.raises(records.RecordError, match=r"pipe\.json: a FIFO \(named pipe\), not a record file"):
+        records.load_record(tmp_path / "pipe.json")
+
+
+def test_a_folder_named_json_is_skipped_with_a_message(tmp_path, record):
+    (tmp_path / "x.json").mkdir()  # before: a raw IsADirectoryError
+    with pytest.warns(records.RecordWarning, match=r"x\.json: a folder, not a record file; skipped"):
+        assert records.load_records(tmp_path) == []
+
+
+def test_a_dangling_symlink_is_a_clear_record_error(tmp_path):
+    (tmp_path / "gone.json").symlink_to(tmp_path / "moved-away.json")  # before: a raw FileNotFoundError
+    with pytest.raises(records.RecordError, match=r"gone\.json: a symbolic link to .*moved-away\.json, which does "
+                                                  r"not exist"):
+        records.load_records(tmp_path)

@@ -69,6 +69,8 @@ def useful_flops_per_step(sizes, batch_size):
     the gradient with respect to the images), where ``P = Σ fan_in·fan_out``. Biases and
     elementwise work are left out: they are a rounding error next to the products.
     """
+    if len(sizes) < 2:
+        raise ValueError(f"useful_flops_per_step expected layer sizes (input, ..., output), got {list(sizes)}")
     weights = [fan_in * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
     total = sum(weights)
     return 2 * batch_size * (2 * total + (total - weights[0]))

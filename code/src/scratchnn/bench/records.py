@@ -23,6 +23,8 @@ import json
 import math
 import os
 import re
+import stat
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "RECORD_SCHEMA",
     "RecordError",
+    "RecordWarning",
     "LoadedRecord",
     "validate_record",
     "load_record",
@@ -64,7 +67,7 @@ RECORD_SCHEMA = {
     "required": ["schema_version", "kind", "config", "environment", "series"],
     "additionalProperties": False,
     "properties": {
-        "schema_version": {"const": SCHEMA_VERSION},
+        "schema_version": {"type": "integer", "const": SCHEMA_VERSION},
         "kind": {"const": RECORD_KIND},
         "comment": {"type": "string"},
         "config": {
@@ -199,10 +202,21 @@ def _json_path(parts):
     return text
 
 
+def _validator():
+    """The schema's validator, with "integer" meaning a JSON integer: JSON Schema also counts 64.0, which
+    a table would then show as "64.0" and a chooser would return as a float."""
+    import jsonschema
+
+    base = jsonschema.Draft202012Validator
+    whole = base.TYPE_CHECKER.redefine(
+        "integer", lambda checker, value: isinstance(value, int) and not isinstance(value, bool))
+    return jsonschema.validators.extend(base, type_checker=whole)(RECORD_SCHEMA)
+
+
 def _schema_error(record):
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(RECORD_SCHEMA)
+    validator = _validator()
     error = jsonschema.exceptions.best_match(validator.iter_errors(record))
     if error is None:
         return None
@@ -273,11 +287,43 @@ def validate_record(record, source="record"):
     return record
 
 
+class RecordWarning(UserWarning):
+    """An entry named ``*.json`` in a records folder that is not a file (a folder, a FIFO...) was skipped."""
+
+
+def _file_kind(path):
+    """What ``path`` is when it is not a regular file ("a folder", "a FIFO", ...), or None for a regular file."""
+    mode = path.stat().st_mode  # follows a symlink; FileNotFoundError for a dangling one
+    if stat.S_ISREG(mode):
+        return None
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]
+    return next((name for test, name in kinds if test(mode)), "not a regular file")
+
+
+def _check_file(path):
+    """Raise ``RecordError`` unless ``path`` is a regular file that can be read (checked before opening it:
+    opening a FIFO would wait forever for a writer)."""
+    try:
+        kind = _file_kind(path)
+    except FileNotFoundError:
+        if path.is_symlink():
+            raise RecordError(f"{path}: a symbolic link to {os.readlink(path)}, which does not exist") from None
+        raise RecordError(f"{path}: no such file") from None
+    except OSError as error:  # a symlink loop, a permission error on the folder
+        raise RecordError(f"{path}: cannot be read ({error.strerror or error})") from None
+    if kind is not None:
+        raise RecordError(f"{path}: {kind}, not a record file")
+
+
 def load_record(path):
     """Read and validate one record file; errors name the file."""
     path = Path(path)
+    _check_file(path)
     try:
         record = json.loads(path.read_text(encoding="utf-8"), parse_constant=_refuse_constant)
+    except OSError as error:
+        raise RecordError(f"{path}: cannot be read ({error.strerror or error})") from None
     except UnicodeDecodeError as error:
         raise RecordError(f"{path}: not UTF-8 text ({error})") from None
     except ValueError as error:  # json.JSONDecodeError, or NaN / Infinity
@@ -289,12 +335,26 @@ def load_records(folder):
     """Every ``*.json`` record in ``folder`` (the book's is ``book/results/gpu``), validated, sorted by file name.
 
     A missing folder holds no records. One malformed file fails the whole load: the book must not
-    quietly drop a measurement.
+    quietly drop a measurement. An entry that is no file at all (a folder or a FIFO named ``x.json``)
+    holds no measurement: it is skipped with a ``RecordWarning`` naming it, never opened (a FIFO
+    would block the read forever). A symbolic link whose target is missing is a ``RecordError``.
     """
     folder = Path(folder)
     if not folder.is_dir():
+        if folder.exists():  # a file where the folder should be: "no records" would be a silent wrong answer
+            raise RecordError(f"{folder}: not a folder; expected the folder of record files (book/results/gpu)")
         return []
-    return [LoadedRecord(path, load_record(path)) for path in sorted(folder.glob("*.json"))]
+    loaded = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            kind = _file_kind(path)
+        except OSError:
+            kind = None  # a dangling link or an unreadable entry: load_record says which
+        if kind is not None:
+            warnings.warn(f"{path}: {kind}, not a record file; skipped", RecordWarning, stacklevel=2)
+            continue
+        loaded.append(LoadedRecord(path, load_record(path)))
+    return loaded
 
 
 def _slug(text):

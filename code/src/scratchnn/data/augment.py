@@ -8,11 +8,13 @@ from .. import _checks
 from ._mnist_sources import IMAGE_SIDE
 
 
-def _as_images(x_batch: np.ndarray, who: str) -> np.ndarray:
+def _as_images(x_batch: np.ndarray, rng, who: str) -> np.ndarray:
     x_batch = np.asarray(x_batch)
     if x_batch.ndim != 2 or x_batch.shape[1] != IMAGE_SIDE * IMAGE_SIDE:
         raise ValueError(f"{who}: expected a batch of flattened 28x28 images, shape (n, 784), got {x_batch.shape}")
-    return x_batch.reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{who}: rng must be a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    return x_batch.reshape(len(x_batch), IMAGE_SIDE, IMAGE_SIDE)
 
 
 def _zero_padded(images: np.ndarray, border: int) -> np.ndarray:
@@ -29,7 +31,7 @@ def random_shift(x_batch: np.ndarray, rng: np.random.Generator, *, max_shift: in
     ``augment(x_batch, rng)``. No loop over images: the batch is grouped by offset and each group
     is one slice copy, at most (2 max_shift + 1)^2 of them (25 for the default).
     """
-    images = _as_images(x_batch, "random_shift")
+    images = _as_images(x_batch, rng, "random_shift")
     if _checks.integer("random_shift", "max_shift", max_shift, low=0) >= IMAGE_SIDE:
         raise ValueError(f"random_shift: max_shift must be an integer in 0..27, got {max_shift!r}")
     span = 2 * int(max_shift) + 1
@@ -44,7 +46,7 @@ def random_shift(x_batch: np.ndarray, rng: np.random.Generator, *, max_shift: in
         if members.size:
             oy, ox = divmod(k, span)
             out[members] = padded[members, oy : oy + IMAGE_SIDE, ox : ox + IMAGE_SIDE]
-    return out.reshape(len(images), -1)
+    return out.reshape(len(images), IMAGE_SIDE * IMAGE_SIDE)
 
 
 def random_rotate(x_batch: np.ndarray, rng: np.random.Generator, *, max_degrees: float = 15.0) -> np.ndarray:
@@ -52,7 +54,7 @@ def random_rotate(x_batch: np.ndarray, rng: np.random.Generator, *, max_degrees:
 
     Bilinear interpolation, 0 outside the image; vectorised over the batch (no per-image loop).
     """
-    images = _as_images(x_batch, "random_rotate")
+    images = _as_images(x_batch, rng, "random_rotate")
     _checks.real("random_rotate", "max_degrees", max_degrees, low=0, high=180)
     n, side = len(images), IMAGE_SIDE + 2
     theta = np.deg2rad(rng.uniform(-max_degrees, max_degrees, size=(n, 1))).astype(np.float32)

@@ -13,9 +13,19 @@ from .mnist import MNIST
 
 def _check_pair(x, y, who: str) -> tuple[np.ndarray, np.ndarray]:
     x, y = np.asarray(x), np.asarray(y)
+    for name, array in (("x", x), ("y", y)):
+        if array.ndim == 0:
+            raise TypeError(f"{who}: {name} must be an array of examples (one per row), got {array!r}")
     if len(x) != len(y):
         raise ValueError(f"{who}: x has {len(x)} examples but y has {len(y)}")
     return x, y
+
+
+def _flag(who: str, name: str, value) -> bool:
+    # A string such as "no" or "False" is truthy: taken as True, it would do the opposite of what was meant.
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{who}: {name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 class DataLoader:
@@ -39,8 +49,8 @@ class DataLoader:
     ):
         self.x, self.y = _check_pair(x, y, "DataLoader")
         self.batch_size = _checks.integer("DataLoader", "batch_size", batch_size)
-        self.shuffle = shuffle
-        self.drop_last = drop_last
+        self.shuffle = _flag("DataLoader", "shuffle", shuffle)
+        self.drop_last = _flag("DataLoader", "drop_last", drop_last)
         self.rng = _checks.seeded_rng("DataLoader(shuffle=True)", seed) if shuffle else None
         if len(self) == 0:
             raise ValueError(
@@ -87,11 +97,14 @@ def small_train_split(mnist: MNIST, n_train: int, *, seed, stratified: bool = Tr
     by largest remainder, so the counts add up to ``n_train`` exactly); otherwise a plain random
     sample. The examples come out in random order.
     """
+    if not isinstance(mnist, MNIST):
+        raise TypeError(f"small_train_split expected an MNIST (from load_mnist()), got {type(mnist).__name__}")
     n_total = len(mnist.y_train)
-    if _checks.integer("small_train_split", "n_train", n_train) > n_total:
+    n_train = _checks.integer("small_train_split", "n_train", n_train)  # 100.0 is 100, as everywhere
+    if n_train > n_total:
         raise ValueError(f"small_train_split: n_train must be an integer in 1..{n_total}, got {n_train!r}")
     rng = _checks.seeded_rng("small_train_split", seed)
-    if stratified:
+    if _flag("small_train_split", "stratified", stratified):
         classes, counts = np.unique(mnist.y_train, return_counts=True)
         quota = counts * n_train / n_total
         take = np.floor(quota).astype(np.int64)

@@ -176,6 +176,8 @@ def cache_dir() -> Path:
 
 def cache_path(folder: str | Path | None = None) -> Path:
     """The cache file inside ``folder`` (default :func:`cache_dir`)."""
+    if folder is not None and not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"cache_dir must be a folder path (str or Path), got {type(folder).__name__}")
     return (Path(folder).expanduser() if folder is not None else cache_dir()) / CACHE_FILENAME
 
 
@@ -369,6 +371,8 @@ def _to_stderr(message: str) -> None:
 
 def _auto_progress(progress: bool | None) -> bool:
     # Progress bars only where someone watches a terminal: not in notebook outputs or build logs.
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None (when stderr is a terminal), got {progress!r}")
     return sys.stderr.isatty() if progress is None else progress
 
 
@@ -385,6 +389,8 @@ def load_mnist(
     stderr is a terminal). ``spec`` says which hashes count as verified (tests pass small fakes).
     Raises :class:`MNISTUnavailable` listing every source tried when none works.
     """
+    if not isinstance(download, bool):  # download="no" is truthy: it would fetch what was refused
+        raise TypeError(f"load_mnist: download must be True or False, got {download!r}")
     progress = _auto_progress(progress)
     log = _to_stderr if progress else _quiet
     raw, _, _ = _ensure_cached(cache_dir, download=download, progress=progress, spec=spec, log=log)
@@ -408,6 +414,8 @@ def import_mnist(source: str | Path, *, cache_dir: str | Path | None = None, spe
 
     Raises :class:`DataIntegrityError` (a ``ValueError``) naming the file and what was expected.
     """
+    if not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"import_mnist expected the path of a local copy (str or Path), got {type(source).__name__}")
     raw = raw_from_path(Path(source).expanduser(), spec)
     path = cache_path(cache_dir)
     _refuse_to_replace_a_foreign_file(path, spec)

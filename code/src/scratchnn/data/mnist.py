@@ -430,7 +430,7 @@ def _refuse_to_replace_a_foreign_file(path: Path, spec: MNISTSpec) -> None:
     try:
         with open(path, "rb") as file:
             ours = written_by_scratchnn(file.read(_HEAD_BYTES))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there yet (the folder is checked when created)
         return
     except OSError as err:
         raise CacheAccessError("read", path, err) from None

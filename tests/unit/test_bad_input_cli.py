@@ -8,6 +8,7 @@ Exit codes: 2 for a bad argument (refused before any work), 1 for a file or cach
 
 from __future__ import annotations
 
+import os
 import re
 
 import numpy as np
@@ -96,6 +97,8 @@ CASES = [
      r"^error: .*other\.npz: x_train is uint8 \(3,\), expected uint8 \(12, 784\)$"),
     ("data import of Keras's mnist.npz (verified by hash)", ["data", "import", "{tmp}/keras.npz"],
      lambda tmp, fake, cache: keras_npz(tmp, fake), 0, r"^$"),
+    ("data import of a FIFO", ["data", "import", "{tmp}/pipe.npz"], lambda tmp, fake, cache: os.mkfifo(tmp / "pipe.npz"),
+     2, r"pipe\.npz: not a regular file or a folder \(a FIFO, socket or device\?\)"),
     ("data import --cache-dir a file", ["data", "import", "--cache-dir", "{tmp}/a-file", "{tmp}/keras.npz"],
      lambda tmp, fake, cache: (a_file(tmp, fake, cache), keras_npz(tmp, fake)), 1,
      r"cannot create the folder of .*a-file/mnist\.npz"),

@@ -477,6 +477,13 @@ def test_a_cache_written_before_the_format_marker_is_still_served(fake, cache):
     assert data.written_by_scratchnn((cache / "mnist.npz").read_bytes()[:512])
 
 
+def test_importing_the_cache_file_onto_itself_keeps_it(fake, cache):
+    data.import_mnist(fake.idx_dir, cache_dir=cache, spec=fake.spec)
+    data.import_mnist(cache / "mnist.npz", cache_dir=cache, spec=fake.spec)
+    assert files_in(cache) == ["mnist.npz"]
+    assert_same(data.load_mnist(cache_dir=cache, download=False, spec=fake.spec), fake.raw)
+
+
 @pytest.mark.parametrize("layout", ["ours", "keras"])
 def test_import_of_an_npz_from_another_machine_is_verified_by_hash(fake, cache, tmp_path, layout):
     other = tmp_path / "other-machine"

@@ -168,3 +168,152 @@ def test_saving_a_second_record_with_the_same_name_keeps_the_first(record, tmp_p
     with pytest.raises(FileExistsError, match="already exists .* it was not overwritten"):
         records.save_record(second, tmp_path)
     assert records.load_record(path) == record and [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+# --- issue 23: state, numerics, long runs -------------------------------------------------------------------
+from scratchnn.nn import BatchNorm1d, CrossEntropyLoss, GELU  # noqa: E402
+from scratchnn.train import CosineWithWarmup, evaluate, predict  # noqa: E402
+
+
+def _blobs(n=64, features=4, classes=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, classes, n)
+    x = (rng.standard_normal((n, features)) + 2 * np.eye(classes, features)[y]).astype(np.float32)
+    return x, y
+
+
+def test_a_refused_batch_leaves_no_trace_in_batchnorm():
+    x, y = _blobs()
+    model = Sequential(BatchNorm1d(4), Linear(4, 3, rng=0))
+    before = model.state_dict()
+    dirty = x.copy()
+    dirty[5, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (dirty, y), epochs=1, batch_size=64, seed=0,
+            progress=False)
+    for name, array in model.state_dict().items():  # running_mean and running_var included
+        np.testing.assert_array_equal(array, before[name], err_msg=name)
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (x, y), epochs=2, batch_size=16, seed=0,
+                  progress=False)
+    assert np.isfinite(history.train_loss).all()
+    assert np.isfinite(evaluate(model, x, y, CrossEntropyLoss()).loss)  # before: "Linear received ... NaN"
+
+
+def _tied():
+    a, b = Linear(4, 4, rng=0), Linear(4, 3, rng=1)
+    c = Linear(4, 4, rng=2)
+    c.weight = a.weight  # weight tying: one Parameter in two layers
+    return Sequential(a, ReLU(), c, ReLU(), b)
+
+
+def test_weight_tying_round_trips_through_state_dict():
+    model = _tied()
+    state = model.state_dict()
+    model.load_state_dict(state)  # before: KeyError unexpected keys ['2.weight'] (or missing)
+    fresh = _tied()
+    fresh.load_state_dict({name: array + 1 for name, array in state.items()})
+    assert fresh[2].weight is fresh[0].weight
+    np.testing.assert_array_equal(fresh[0].weight.data, state[next(k for k in state if k.endswith("weight"))] + 1)
+
+
+def test_early_stopping_restores_a_model_with_tied_weights():
+    x, y = _blobs()
+    model = _tied()
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.05), (x, y), val=(x, y), epochs=4,
+                  batch_size=16, seed=0, progress=False, callbacks=[EarlyStopping(patience=1, restore_best=True)])
+    assert history.epochs >= 1 and model[2].weight is model[0].weight
+
+
+def test_assigning_a_plain_array_to_a_parameter_is_refused_or_kept_as_a_parameter():
+    layer = Linear(3, 2, rng=0)
+    try:
+        layer.weight = np.ones((3, 2), np.float32)
+    except TypeError as error:
+        assert "weight" in str(error) and "Parameter" in str(error)
+        assert isinstance(layer.weight, Parameter)
+    else:
+        assert isinstance(layer.weight, Parameter) and any(p is layer.weight for p in layer.parameters())
+        assert "weight" in layer.state_dict()
+    assert layer(np.ones((2, 3), np.float32)).shape == (2, 2)
+
+
+def test_a_second_fit_with_a_fresh_schedule_starts_from_the_optimizers_initial_rate():
+    x, y = _blobs()
+    model = Sequential(Linear(4, 3, rng=0))
+    optimizer = SGD(model.parameters(), lr=0.1)
+    first = fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=3, batch_size=16, seed=0, progress=False,
+                callbacks=[CosineWithWarmup(warmup_epochs=1)])
+    second = fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=3, batch_size=16, seed=0, progress=False,
+                 callbacks=[CosineWithWarmup(warmup_epochs=1)])
+    assert second.lr == pytest.approx(first.lr)  # before: the second run's base was the first run's final rate
+
+
+def test_fit_refuses_an_optimizer_that_holds_another_models_parameters():
+    x, y = _blobs()
+    model, other = Sequential(Linear(4, 3, rng=0)), Sequential(Linear(4, 3, rng=1))
+    with pytest.raises(ValueError, match="optimizer"):
+        fit(model, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1), (x, y), epochs=1, batch_size=16, seed=0,
+            progress=False)
+
+
+def test_float16_is_supported_correctly_or_refused_clearly():
+    x = np.array([[-5.0, -4.0, 4.0, 5.0]], dtype=np.float16)
+    try:
+        out = GELU()(x)
+    except TypeError as error:
+        assert "float16" in str(error)
+    else:
+        assert np.isfinite(out).all()
+        np.testing.assert_allclose(out.astype(np.float64), [[0, -1.3e-4, 4, 5]], atol=2e-3)
+    weight = Parameter(np.ones(3, dtype=np.float16))
+    try:
+        optimizer = Adam([weight], lr=0.1)
+    except TypeError as error:
+        assert "float16" in str(error)
+    else:
+        weight.grad[...] = 0
+        optimizer.step()
+        assert np.isfinite(weight.data).all()  # before: eps 1e-8 underflowed to 0 and 0/0 made NaN
+
+
+def test_a_short_run_that_explodes_does_not_end_silently():
+    # lr 1e6 for 48 steps: the loss jumps to ~4e5 and stays finite, but the streak rule needs 50 steps.
+    x, y = _blobs(n=48 * 8, seed=1)
+    model = Sequential(Linear(4, 3, rng=0))
+    with pytest.raises(TrainingDiverged, match="exploded|above"):
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=1e6), (x, y), epochs=1, batch_size=8, seed=0,
+            progress=False)
+
+
+def test_ctrl_c_in_fit_keeps_the_history_of_the_finished_epochs():
+    class CtrlC(Callback):
+        def on_step_begin(self, step, optimizer):
+            if step == 9:  # the middle of the third epoch (4 steps per epoch)
+                raise KeyboardInterrupt
+
+    x, y = _blobs(n=64)
+    model = Sequential(Linear(4, 3, rng=0))
+    with pytest.raises(KeyboardInterrupt) as caught:
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (x, y), epochs=5, batch_size=16, seed=0,
+            progress=False, callbacks=[CtrlC()])
+    history = caught.value.history
+    assert history.epochs == 2 and len(history.step_loss) == 9
+
+
+class InPlaceReLU(ReLU):
+    """A learner's ReLU that writes into its input."""
+
+    def forward(self, x):
+        np.maximum(x, 0, out=x)
+        self._mask = x > 0
+        return x
+
+
+@pytest.mark.parametrize("call", [lambda m, x, y: predict(m, x), lambda m, x, y: evaluate(m, x, y, CrossEntropyLoss())])
+def test_predict_and_evaluate_never_modify_the_callers_arrays(call):
+    x, y = _blobs()
+    x -= x.mean()
+    before = x.copy()
+    model = Sequential(InPlaceReLU(), Linear(4, 3, rng=0))
+    call(model, x, y)
+    np.testing.assert_array_equal(x, before)

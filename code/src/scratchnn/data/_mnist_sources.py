@@ -506,8 +506,10 @@ def raw_from_path(path: Path, spec: MNISTSpec) -> RawMNIST:
     (scratchnn's own cache file from another machine, or Keras's ``mnist.npz``)."""
     if path.is_dir():
         return raw_from_idx_files(find_idx_files(path), spec, origin=str(path))
-    if not path.is_file():
+    if not path.exists():
         raise DataIntegrityError(f"{path}: no such file or folder")
+    if not path.is_file():  # a FIFO would block the read forever
+        raise DataIntegrityError(f"{path}: not a regular file or a folder (a FIFO, socket or device?)")
     if path.suffix == ".npz":
         return raw_from_npz(path, spec)
     if path.suffix == ".whl" or zipfile.is_zipfile(path):

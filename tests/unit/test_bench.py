@@ -182,3 +182,24 @@ def test_a_json_that_cannot_be_written_at_the_end_is_printed_instead(tmp_path, m
     assert json.loads(out) == {"cpu": {"measured": 1.5}}
     assert f"could not write --json {tmp_path / 'x.json'}: No space left on device; the JSON is printed above" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_during_the_recipes_keeps_the_speed_results_and_the_finished_recipes(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "run_cpu_bench", lambda **kwargs: {"measured": 1.5})
+
+    def one_recipe_then_ctrl_c(code):  # stands in for the `train` child process
+        if calls:
+            raise KeyboardInterrupt
+        calls.append(code)
+        record_path = re.search(r"'--json', '([^']+)'", code).group(1)
+        Path(record_path).write_text(json.dumps({"test_accuracy": 0.9, "train_seconds": 1.0}))
+        return 0, 100.0, ""
+
+    calls = []
+    monkeypatch.setattr(bench, "_run_measured", one_recipe_then_ctrl_c)
+    path = tmp_path / "x.json"
+    assert main(["bench", "--threads", "1", "--recipes", "seed", "best", "--json", str(path)]) == 130
+    record = json.loads(path.read_text())
+    assert record["interrupted"] is True and record["cpu"] == {"measured": 1.5}
+    assert list(record["recipes"]) == ["seed"] and record["recipes"]["seed"]["test_accuracy"] == 0.9
+    assert "interrupted (Ctrl-C); finished: speed, seed" in capsys.readouterr().err

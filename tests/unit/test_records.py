@@ -216,3 +216,17 @@ def test_a_dangling_symlink_is_a_clear_record_error(tmp_path):
     with pytest.raises(records.RecordError, match=r"gone\.json: a symbolic link to .*moved-away\.json, which does "
                                                   r"not exist"):
         records.load_records(tmp_path)
+
+
+def test_save_record_into_a_file_or_onto_a_full_disk_leaves_nothing(tmp_path, record, monkeypatch):
+    (tmp_path / "a-file").write_text("mine")
+    with pytest.raises(NotADirectoryError, match=r"a-file is a file, not a folder for records"):
+        records.save_record(record, tmp_path / "a-file")  # before: a raw FileExistsError from mkdir
+
+    def full_disk(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        records.save_record(record, tmp_path / "new")
+    assert list((tmp_path / "new").iterdir()) == []

@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 
-from .._arguments import non_negative_integer, output_file_problem, positive, write_json
+from .._arguments import INTERRUPTED, non_negative_integer, output_file_problem, positive, write_json
 
 __all__ = ["add_cli", "RECIPES", "useful_flops_per_step", "matmul_peak_gflops", "peak_rss_mb"]
 
@@ -440,9 +440,13 @@ def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
             "peak_memory_mb": memory}
 
 
-def run_recipes(names, *, threads, log=print):
-    """Run accuracy recipes as ``python -m scratchnn train`` subprocesses; return their results."""
-    results = {}
+def run_recipes(names, *, threads, log=print, results=None):
+    """Run accuracy recipes as ``python -m scratchnn train`` subprocesses; return their results.
+
+    Each result is added to ``results`` (a new dict by default) as soon as its recipe finishes, so a
+    caller interrupted half-way still holds the finished ones.
+    """
+    results = {} if results is None else results
     for name in names:
         with tempfile.TemporaryDirectory() as folder:
             record_path = os.path.join(folder, "run.json")
@@ -523,12 +527,19 @@ def _cli_cpu(args):
         print("error: bench cpu compares against PyTorch, which is not installed (pip install torch)", file=sys.stderr)
         return 2
     record = {}
-    if not args.skip_speed:
-        record["cpu"] = run_cpu_bench(threads=threads, rounds=args.rounds, steps=args.steps,
-                                      memory_epochs=args.memory_epochs)
-    if args.recipes is not None:
-        print("")
-        record["recipes"] = run_recipes(args.recipes or list(RECIPES), threads=threads)
+    try:
+        if not args.skip_speed:
+            record["cpu"] = run_cpu_bench(threads=threads, rounds=args.rounds, steps=args.steps,
+                                          memory_epochs=args.memory_epochs)
+        if args.recipes is not None:
+            print("")
+            run_recipes(args.recipes or list(RECIPES), threads=threads, results=record.setdefault("recipes", {}))
+    except KeyboardInterrupt:  # keep what finished: the speed comparison, the recipes done so far
+        finished = ", ".join([*(["speed"] if "cpu" in record else []), *record.get("recipes", {})]) or "nothing"
+        print(f"\ninterrupted (Ctrl-C); finished: {finished}", file=sys.stderr)
+        if args.json and record:
+            write_json(args.json, {**record, "interrupted": True}, "--json")
+        return INTERRUPTED
     if args.json and not write_json(args.json, record, "--json"):
         return 1
     return 0

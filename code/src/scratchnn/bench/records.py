@@ -369,20 +369,22 @@ def save_record(record, folder):
     """
     validate_record(record)
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is a file, not a folder for records")
     folder.mkdir(parents=True, exist_ok=True)
     cuda = record["environment"]["cuda"]
     device = cuda["device_name"] if cuda else record["environment"]["cpu_model"]
     stamp = record["environment"]["date_utc"].replace(":", "-")
     path = folder / f"{stamp}_{_slug(device)}.json"
     temporary = path.with_suffix(".json.partial")
-    temporary.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     try:
+        temporary.write_text(json.dumps(record, indent=2, allow_nan=False) + "\n", encoding="utf-8")
         os.link(temporary, path)  # fails if path exists, atomically
     except FileExistsError:
         raise FileExistsError(f"{path} already exists (a record of the same device at the same second); "
                               "it was not overwritten: move it away or fix the date") from None
     finally:
-        temporary.unlink()
+        temporary.unlink(missing_ok=True)  # also after a failed write (a full disk): no half record left
     return path
 
 

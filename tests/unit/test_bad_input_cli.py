@@ -68,6 +68,8 @@ CASES = [
     ("train --hidden 100000000000", ["train", "--hidden", "100000000000", "--no-progress"], NO_SETUP, 2,
      r"^error: not enough memory for this model and batch \(--hidden 100000000000, --batch-size 64\): Unable to "
      r"allocate"),
+    ("train --val-fraction 1e-9", ["train", "--val-fraction", "1e-9"], NO_SETUP, 2,
+     r"--val-fraction 1e-09 of the 12 training images holds no image; use at least 8\.3e-02, or 0"),
     ("bench --json into a missing folder", ["bench", "--json", "{tmp}/missing/x.json"], NO_SETUP, 2,
      r"--json .*/missing/x\.json: cannot write there: the folder .* does not exist"),
     ("bench cpu --json /dev/full", ["bench", "cpu", "--json", "/dev/full"], NO_SETUP, 2,

@@ -229,6 +229,10 @@ def _cli_train(args):
         parser.error(f"--dropout must be below 1, got {args.dropout}")
     if args.val_fraction >= 1:
         parser.error(f"--val-fraction must be below 1, got {args.val_fraction}")
+    n_train = mnist_module.MNIST_SPEC.n_train
+    if args.val_fraction and not 1 <= round(args.val_fraction * n_train) < n_train:
+        parser.error(f"--val-fraction {args.val_fraction} of the {n_train} training images holds no image; "
+                     f"use at least {1 / n_train:.1e}, or 0 for no validation")
     if args.momentum >= 1:
         parser.error(f"--momentum must be below 1 (the velocity would never forget: every run diverges), "
                      f"got {args.momentum}")

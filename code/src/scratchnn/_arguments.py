@@ -15,12 +15,18 @@ INTERRUPTED = 130  # the shell's exit status for a command stopped by Ctrl-C (12
 _KIND_NAMES = {int: "an integer", float: "a number"}
 
 
+def _number(kind, text):
+    """``text`` as ``kind`` (int or float); the error speaks the package's words, not Python's."""
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {_KIND_NAMES[kind]}, got {text!r}") from None
+
+
 def positive(kind):
+    """An argparse type: an int >= 1, or a finite float > 0."""
     def parse(text):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {_KIND_NAMES[kind]}, got {text!r}") from None
+        value = _number(kind, text)
         if kind is int and value < 1:
             raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
         if not (value > 0 and math.isfinite(value)):
@@ -31,24 +37,16 @@ def positive(kind):
     return parse
 
 
-def non_negative_integer(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
+def non_negative(kind):
+    """An argparse type: an int or a finite float >= 0."""
+    def parse(text):
+        value = _number(kind, text)
+        if not (value >= 0 and math.isfinite(value)):
+            raise argparse.ArgumentTypeError(f"must be >= 0{'' if kind is int else ' and finite'}, got {text}")
+        return value
 
-
-def non_negative_number(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (value >= 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"must be >= 0 and finite, got {text}")
-    return value
+    parse.__name__ = f"non-negative {kind.__name__}"
+    return parse
 
 
 def output_file_problem(path: str | os.PathLike) -> str | None:

@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import optim
-from ._arguments import (INTERRUPTED, non_negative_integer, non_negative_number, output_file_problem, positive,
-                         write_json)
+from ._arguments import INTERRUPTED, non_negative, output_file_problem, positive, write_json
 from .bench import cpu as bench
 from .data import (CacheAccessError, DataIntegrityError, ForeignCacheFile, MNISTUnavailable, cache_path,
                    fetch_mnist, import_mnist, load_mnist, random_shift, train_val_split, verify_mnist_cache)
@@ -185,28 +184,28 @@ def _add_train(subparsers):
     model.add_argument("--init", default=None, metavar="NAME",
                        help="weight initializer from scratchnn.nn.init (default: he_normal for ReLU-like, "
                             "xavier_normal for tanh/sigmoid)")
-    model.add_argument("--dropout", type=non_negative_number, default=0.0, metavar="P",
+    model.add_argument("--dropout", type=non_negative(float), default=0.0, metavar="P",
                        help="dropout probability after each hidden activation (default: 0)")
     opt = parser.add_argument_group("optimisation")
     opt.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="(default: sgd)")
     opt.add_argument("--lr", type=positive(float), default=None,
                      help="learning rate (default: 0.01 for sgd, 0.001 for adam)")
-    opt.add_argument("--momentum", type=non_negative_number, default=0.0, help="SGD momentum (default: 0)")
+    opt.add_argument("--momentum", type=non_negative(float), default=0.0, help="SGD momentum (default: 0)")
     opt.add_argument("--nesterov", action="store_true", help="Nesterov momentum (SGD, needs --momentum)")
-    opt.add_argument("--weight-decay", type=non_negative_number, default=0.0, metavar="LAMBDA",
+    opt.add_argument("--weight-decay", type=non_negative(float), default=0.0, metavar="LAMBDA",
                      help="L2 weight decay, as torch's weight_decay (default: 0)")
     opt.add_argument("--batch-size", type=positive(int), default=64, help="(default: 64)")
     opt.add_argument("--epochs", type=positive(int), default=10, help="(default: 10)")
     opt.add_argument("--schedule", choices=("none", "cosine"), default="none",
                      help="learning-rate schedule: none, or cosine decay after a linear warm-up (default: none)")
-    opt.add_argument("--warmup-epochs", type=non_negative_number, default=1.0,
+    opt.add_argument("--warmup-epochs", type=non_negative(float), default=1.0,
                      help="warm-up length for --schedule cosine, in epochs (default: 1)")
-    opt.add_argument("--augment-shift", type=non_negative_integer, default=0, metavar="PIXELS",
+    opt.add_argument("--augment-shift", type=non_negative(int), default=0, metavar="PIXELS",
                      help="shift each training image by up to this many pixels (default: 0, off)")
-    opt.add_argument("--val-fraction", type=non_negative_number, default=0.0, metavar="F",
+    opt.add_argument("--val-fraction", type=non_negative(float), default=0.0, metavar="F",
                      help="hold out this fraction of the training set to report validation curves (default: 0)")
     run = parser.add_argument_group("run")
-    run.add_argument("--seed", type=non_negative_integer, default=0,
+    run.add_argument("--seed", type=non_negative(int), default=0,
                      help="seeds weights, shuffling and augmentation, an integer >= 0 (default: 0)")
     run.add_argument("--threads", type=positive(int), default=None,
                      help="limit NumPy's BLAS to this many threads (default: BLAS's own choice)")

@@ -34,7 +34,7 @@ import time
 
 import numpy as np
 
-from .._arguments import INTERRUPTED, non_negative_integer, output_file_problem, positive, write_json
+from .._arguments import INTERRUPTED, non_negative, output_file_problem, positive, write_json
 
 __all__ = ["add_cli", "RECIPES", "useful_flops_per_step", "matmul_peak_gflops", "peak_rss_mb"]
 
@@ -486,7 +486,7 @@ def _add_cpu_options(parser, *, suppress):
                         help="interleaved rounds; medians reported (default: 5)")
     parser.add_argument("--steps", type=positive(int), default=default(None),
                         help="time this many steps per measurement instead of a full epoch (faster, noisier)")
-    parser.add_argument("--memory-epochs", type=non_negative_integer, default=default(1),
+    parser.add_argument("--memory-epochs", type=non_negative(int), default=default(1),
                         help="epochs of the peak-memory runs (default: 1; 0 skips them)")
     parser.add_argument("--recipes", nargs="*", choices=sorted(RECIPES), default=default(None), metavar="NAME",
                         help=f"also run accuracy recipes ({', '.join(RECIPES)}; all when none named)")

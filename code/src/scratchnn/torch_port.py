@@ -22,7 +22,7 @@ import torch
 
 from . import nn, optim
 from .nn._catalog import parameterless_layers
-from .checks import CheckItem, CheckResult, _error
+from .checks._common import CheckItem, CheckResult, _error
 from .train import make_mlp
 
 __all__ = [

@@ -408,7 +408,7 @@ class Trainer:
     def __init__(self, model, loss_fn, optimizer, callbacks, history, *, transform=None):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
         self.callbacks, self.history, self.transform = list(callbacks), history, transform
-        self.epoch, self.step_index, self.batch_rows = 0, -1, None
+        self.epoch, self.step_index, self.batch_rows, self.batch_x = 0, -1, None, None
         self._hooks = {name: [c for c in self.callbacks if getattr(type(c), name) is not getattr(Callback, name)]
                        for name in _STEP_HOOKS}
 

@@ -231,10 +231,9 @@ def test_wrong_derivative_fails_both_reference_and_gradient_check():
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "leaky_relu", "gelu", "silu"])
 def test_scratchnn_activations_pass(name):
-    import scratchnn.nn.activation as activations
-    from scratchnn.checks import _ACTIVATIONS
+    from scratchnn.nn._catalog import hidden_activations
 
-    assert check_activation(getattr(activations, _ACTIVATIONS[name]), name, verbose=False).passed
+    assert check_activation(hidden_activations()[name], name, verbose=False).passed
 
 
 def test_unknown_activation_name_is_a_clear_error():
@@ -808,3 +807,131 @@ def test_hints_point_the_right_way(check, learner, expected, not_expected):
     result = check(learner, verbose=False)
     hints = failed_hints(result)
     assert not result.passed and expected in hints and not_expected not in hints, result.report()
+
+
+
+# ----------------------------------------------------------------------------- Each real mistake, named
+# (issue 22: a learner's mistake gets the hint that names it; issue 23: forward runs more than once before
+# backward, so a layer that keeps only its first input fails.)
+
+
+class LinearForgetsX(GoodLinear):
+    def forward(self, x):
+        return x @ self.weight.data + self.bias.data
+
+
+class LinearCachesOutput(GoodLinear):
+    def forward(self, x):
+        self.x = x @ self.weight.data + self.bias.data
+        return self.x
+
+
+class LinearCachesFirstXOnly(GoodLinear):
+    def forward(self, x):
+        if not hasattr(self, "x"):
+            self.x = x
+        return x @ self.weight.data + self.bias.data
+
+
+class ReLUInPlace:
+    def forward(self, x):
+        self.mask = x > 0
+        x[~self.mask] = 0
+        return x
+
+    def backward(self, grad_output):
+        return grad_output * self.mask
+
+
+class SoftmaxInPlace:
+    def forward(self, x):
+        x -= x.max(axis=-1, keepdims=True)
+        np.exp(x, out=x)
+        x /= x.sum(axis=-1, keepdims=True)
+        self.s = x
+        return x
+
+    def backward(self, g):
+        s = self.s
+        return s * (g - (g * s).sum(axis=-1, keepdims=True))
+
+
+class BNGood:
+    """A correct BatchNorm written as a learner would (plain arrays for the running statistics)."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1):
+        self.weight = Parameter(np.ones(num_features))
+        self.bias = Parameter(np.zeros(num_features))
+        self.running_mean = np.zeros(num_features)
+        self.running_var = np.ones(num_features)
+        self.eps, self.momentum, self.training = eps, momentum, True
+
+    def forward(self, x):
+        if self.training:
+            mean, var = x.mean(axis=0), x.var(axis=0)
+            n = len(x)
+            self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean
+            self.running_var = (1 - self.momentum) * self.running_var + self.momentum * var * n / (n - 1)
+        else:
+            mean, var = self.running_mean, self.running_var
+        self.inv_std = 1 / np.sqrt(var + self.eps)
+        self.xhat = (x - mean) * self.inv_std
+        return self.xhat * self.weight.data + self.bias.data
+
+    def backward(self, g):
+        xhat = self.xhat
+        self.weight.grad += (g * xhat).sum(axis=0)
+        self.bias.grad += g.sum(axis=0)
+        d = g * self.weight.data
+        return (d - d.mean(axis=0) - xhat * (d * xhat).mean(axis=0)) * self.inv_std
+
+
+class BNRunningInTraining(BNGood):
+    def forward(self, x):
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        n = len(x)
+        self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean
+        self.running_var = (1 - self.momentum) * self.running_var + self.momentum * var * n / (n - 1)
+        self.inv_std = 1 / np.sqrt(self.running_var + self.eps)
+        self.xhat = (x - self.running_mean) * self.inv_std
+        return self.xhat * self.weight.data + self.bias.data
+
+
+class BNInPlace(BNGood):
+    def forward(self, x):
+        if not self.training:
+            return super().forward(x)
+        mean, var = x.mean(axis=0), x.var(axis=0)
+        n = len(x)
+        self.running_mean = (1 - self.momentum) * self.running_mean + self.momentum * mean
+        self.running_var = (1 - self.momentum) * self.running_var + self.momentum * var * n / (n - 1)
+        self.inv_std = 1 / np.sqrt(var + self.eps)
+        x -= mean
+        x *= self.inv_std
+        self.xhat = x
+        return self.xhat * self.weight.data + self.bias.data
+
+
+@pytest.mark.parametrize("mistake, check, hint", [
+    (LinearForgetsX, check_linear, "backward reads self.x, which forward never stored"),
+    (LinearCachesOutput, check_linear, "forward stored its output y where backward needs its input x"),
+    (LinearCachesFirstXOnly, check_linear, "matches what an earlier forward call stored"),
+    (ReLUInPlace, check_relu, "forward changed its input array in place"),
+    (SoftmaxInPlace, check_softmax, "forward changed its input array in place"),
+    (BNRunningInTraining, check_batchnorm, "you normalised with the running statistics"),
+    (BNInPlace, check_batchnorm, "forward changed its input array in place"),
+], ids=lambda value: getattr(value, "__name__", "hint"))
+def test_each_real_mistake_gets_the_hint_that_names_it(mistake, check, hint):
+    result = check(mistake, verbose=False)
+    assert not result.passed and hint in failed_hints(result)
+    # The one mistake is the one failure: no misleading second failure from the finite-difference check.
+    if mistake not in (LinearCachesFirstXOnly,):
+        assert len(result.failures) == 1, result.report()
+
+
+def test_a_correct_learner_batchnorm_passes():
+    assert check_batchnorm(BNGood, verbose=False).passed
+
+
+def test_the_report_names_its_error_measure():
+    assert "× max |reference|" in check_linear(LinearMeanGrad, verbose=False).report()

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from scratchnn._fast import backward_for_step
 from scratchnn.nn import Linear
 from scratchnn.gradcheck import check_module
 
@@ -45,8 +46,7 @@ def test_backward_accumulates_parameter_gradients():
     np.testing.assert_allclose(layer.bias.grad, 2 * once[1])
 
 
-def test_backward_after_zero_grad_writes_then_accumulates_into_the_same_array():
-    # zero_grad() is lazy (Parameter docs): the first backward writes x^T g into grad, later ones add.
+def test_backward_after_zero_grad_accumulates_into_the_same_array():
     rng = np.random.default_rng(1)
     layer = Linear(4, 3, rng=rng, dtype=np.float64)
     x, g = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
@@ -63,13 +63,18 @@ def test_backward_after_zero_grad_writes_then_accumulates_into_the_same_array():
     np.testing.assert_allclose(layer.bias.grad, 2 * g.sum(axis=0))
 
 
-def test_input_grad_false_skips_only_the_input_gradient():
+def test_the_training_step_skips_only_the_input_gradient():
+    # scratchnn._fast.backward_for_step: Linear.backward's parameter half, without dL/dx.
     rng = np.random.default_rng(0)
-    layer = Linear(4, 3, rng=rng)
+    full, skipped = Linear(4, 3, rng=0), Linear(4, 3, rng=0)
     x, g = rng.standard_normal((6, 4)).astype(np.float32), rng.standard_normal((6, 3)).astype(np.float32)
-    layer(x)
-    assert layer.backward(g, input_grad=False) is None
-    np.testing.assert_allclose(layer.weight.grad, x.T @ g, rtol=1e-6)
+    full(x), skipped(x)
+    full.backward(g)
+    assert backward_for_step(skipped, g) is None
+    np.testing.assert_array_equal(skipped.weight.grad, full.weight.grad)
+    np.testing.assert_array_equal(skipped.bias.grad, full.bias.grad)
+    with pytest.raises(ValueError, match=r"Linear\.backward expected grad_output of shape \(6, 3\)"):
+        backward_for_step(skipped, g[:, :2])
 
 
 def test_float32_in_float32_out_and_float64_input_is_cast_to_the_layer_dtype():

@@ -83,8 +83,7 @@ class MeanAbsoluteError(Loss):
     """A custom loss written against the documented contract (as a learner would)."""
 
     def forward(self, pred, target):
-        pred = self._float_pred(pred)
-        self._diff = pred - self._matching_target(pred, target)
+        self._diff = pred - target
         return float(np.mean(np.abs(self._diff)))
 
     def backward(self):
@@ -102,6 +101,15 @@ def test_custom_loss_following_the_contract_matches_torch_and_gradchecks(torch, 
     assert_close(loss.backward(), pt.grad)
     assert check_loss(loss, pred, target) < 1e-6
     assert repr(loss) == "MeanAbsoluteError()" and repr(HuberLoss(2)) == "HuberLoss(delta=2.0)"
+
+
+def test_a_custom_loss_gets_the_checks_of_the_built_in_ones():
+    with pytest.raises(ValueError, match=r"MeanAbsoluteError expected target of shape \(4, 1\)"):
+        MeanAbsoluteError()(np.zeros((4, 1)), np.zeros(4))
+    with pytest.raises(TypeError, match="MeanAbsoluteError expected floating-point predictions"):
+        MeanAbsoluteError()(np.zeros(4, dtype=int), np.zeros(4))
+    with pytest.raises(RuntimeError, match=r"MeanAbsoluteError\.backward\(\) called before the loss"):
+        MeanAbsoluteError().backward()
 
 
 def test_base_loss_names_the_missing_methods():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scratchnn.nn import CrossEntropyLoss, Linear, Parameter, Sequential, Tanh
-from scratchnn.optim import Adam, AdamW, SGD, clip_grad_norm_
+from scratchnn.optim import SGD, Adam, AdamW, Optimizer, clip_grad_norm_
 
 STEPS = 25
 
@@ -133,3 +133,9 @@ def test_optimizer_zero_grad_and_argument_errors():
         Adam([param], lr=-1)
     with pytest.raises(TypeError, match="SGD expected Parameters, got ndarray"):
         SGD([np.ones(3)], lr=0.1)
+
+
+def test_every_optimizer_subclasses_optimizer_whose_step_is_left_to_them():
+    assert all(issubclass(cls, Optimizer) for cls in (SGD, Adam, AdamW))
+    with pytest.raises(NotImplementedError):
+        Optimizer([Parameter(np.zeros(2))], lr=0.1).step()

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import _checks
+from . import _validate
 from .nn import ReLU, Sigmoid, Tanh
-from .nn.module import backward_for_step
+from ._fast import backward_for_step
 from .train import _restore_mode
 
 __all__ = [
@@ -170,7 +170,7 @@ def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss)
     generalisation arises. Stops as soon as the target is reached. Regularisation (dropout,
     weight decay) fights memorisation: switch it off for this test.
     """
-    steps = _checks.integer("overfit_single_batch", "steps", steps)
+    steps = _validate.integer("overfit_single_batch", "steps", steps)
     if np.ndim(x) < 1 or len(x) == 0:
         raise ValueError(f"overfit_single_batch: the batch is empty (x of shape {np.shape(x)}); pass a few examples")
     losses = []

@@ -15,11 +15,14 @@ same weights (same architecture, same initialisation); ``from_torch(torch_model)
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import torch
 
 from . import nn, optim
-from .checks import CheckItem, CheckResult, _error
+from .nn._catalog import parameterless_layers
+from .checks._common import CheckItem, CheckResult, _error
 from .train import make_mlp
 
 __all__ = [
@@ -101,25 +104,30 @@ def _linear_from_torch(twin):
     return layer
 
 
-# Parameter-free modules: (scratchnn class, torch class, scratchnn -> torch, torch -> scratchnn).
-_STATELESS = [
-    (nn.ReLU, torch.nn.ReLU, lambda m: torch.nn.ReLU(), lambda t: nn.ReLU()),
-    (nn.Sigmoid, torch.nn.Sigmoid, lambda m: torch.nn.Sigmoid(), lambda t: nn.Sigmoid()),
-    (nn.Tanh, torch.nn.Tanh, lambda m: torch.nn.Tanh(), lambda t: nn.Tanh()),
-    (nn.SiLU, torch.nn.SiLU, lambda m: torch.nn.SiLU(), lambda t: nn.SiLU()),
-    (nn.LeakyReLU, torch.nn.LeakyReLU,
-     lambda m: torch.nn.LeakyReLU(m.negative_slope), lambda t: nn.LeakyReLU(t.negative_slope)),
-    (nn.GELU, torch.nn.GELU,
-     lambda m: torch.nn.GELU(approximate=m.approximate), lambda t: nn.GELU(approximate=t.approximate)),
-    (nn.Softmax, torch.nn.Softmax,
-     lambda m: torch.nn.Softmax(dim=m.axis), lambda t: nn.Softmax(axis=t.dim)),
-    (nn.Dropout, torch.nn.Dropout,
-     lambda m: torch.nn.Dropout(m.p), lambda t: nn.Dropout(t.p)),
-]
+# Parameter-free layers (activations, Dropout) have a torch twin of the same class name, built from the
+# same constructor arguments; only these argument names differ (scratchnn's -> torch's).
+_TORCH_ARGUMENT = {"axis": "dim"}
+
+
+def _twin_pairs():
+    """``(scratchnn class, torch class)`` for every parameter-free layer of scratchnn.nn that torch.nn has."""
+    return [(ours, getattr(torch.nn, ours.__name__)) for ours in parameterless_layers()
+            if hasattr(torch.nn, ours.__name__)]
+
+
+def _twin(source, target_cls, renames):
+    """``target_cls`` built with ``source``'s values of the constructor arguments both sides share."""
+    wanted = inspect.signature(target_cls).parameters
+    values = {}
+    for name in wanted:
+        source_name = next((a for a, b in renames.items() if b == name), name)
+        if hasattr(source, source_name):
+            values[name] = getattr(source, source_name)
+    return target_cls(**values)
 
 
 def _supported(kind):
-    names = ["Linear"] + [entry[0 if kind == "scratchnn" else 1].__name__ for entry in _STATELESS]
+    names = ["Linear"] + [pair[0 if kind == "scratchnn" else 1].__name__ for pair in _twin_pairs()]
     return ", ".join(names)
 
 
@@ -136,9 +144,9 @@ def to_torch(model):
         if isinstance(module, nn.Linear):
             twins.append(_linear_to_torch(module))
             continue
-        for ours, _, convert, _ in _STATELESS:
+        for ours, theirs in _twin_pairs():
             if type(module) is ours:
-                twins.append(convert(module))
+                twins.append(_twin(module, theirs, _TORCH_ARGUMENT))
                 break
         else:
             raise TypeError(f"to_torch cannot port layer {index} "
@@ -156,9 +164,9 @@ def from_torch(torch_model):
         if type(twin) is torch.nn.Linear:
             modules.append(_linear_from_torch(twin))
             continue
-        for _, theirs, _, convert in _STATELESS:
+        for ours, theirs in _twin_pairs():
             if type(twin) is theirs:
-                modules.append(convert(twin))
+                modules.append(_twin(twin, ours, {b: a for a, b in _TORCH_ARGUMENT.items()}))
                 break
         else:
             raise TypeError(f"from_torch cannot port layer {index} ({type(twin).__name__}); "

@@ -5,12 +5,15 @@ One epoch of minibatch stochastic gradient descent is, for every shuffled miniba
     logits = model(x_b)                          # forward: each layer keeps what backward needs
     loss   = loss_fn(logits, y_b)                # a float (mean over the batch)
     optimizer.zero_grad()                        # backward *adds* into .grad, so clear it first
-    model.backward(loss_fn.backward(), input_grad=False)  # chain rule down the layers; no dL/dx_b
+    model.backward(loss_fn.backward())           # chain rule down the layers
     optimizer.step()                             # theta <- theta - lr * dL/dtheta (or momentum / Adam)
 
-``fit`` wraps exactly that loop with what a practitioner needs around it: a seeded shuffle, a record of
-every number (``History``), progress bars, callbacks (early stopping, learning-rate schedules) and an
-immediate, explained stop when the loss or a gradient stops being a finite number.
+``fit`` checks its arguments and hands that loop to a ``Trainer``: ``Trainer.fit`` runs the epochs,
+``fit_epoch`` the steps, ``step`` is the five lines above. Everything a practitioner needs around it is
+a ``Callback``: ``DivergenceCheck`` (an immediate, explained stop when the loss or a gradient stops
+being a finite number), ``EarlyStopping``, the learning-rate schedules and the progress bar. Every
+number lands in a ``History``. (The one difference from the lines above: a training step skips the
+first layer's ``dL/dx_b``, which nothing uses; see ``scratchnn._fast``.)
 """
 
 from __future__ import annotations
@@ -22,19 +25,22 @@ from typing import Callable
 
 import numpy as np
 
-from . import _checks
-from ._checks import NonFiniteInputError
+from . import _validate
+from ._fast import backward_for_step
+from ._validate import NonFiniteInputError
 from .data import DataLoader
-from .nn.module import backward_for_step
+from .nn._catalog import hidden_activations
 
 __all__ = [
     "History",
     "Evaluation",
     "TrainingDiverged",
     "fit",
+    "Trainer",
     "evaluate",
     "predict",
     "Callback",
+    "DivergenceCheck",
     "EarlyStopping",
     "StepLR",
     "CosineWithWarmup",
@@ -134,12 +140,16 @@ class Evaluation(tuple):
 # Callbacks
 # --------------------------------------------------------------------------------------------------
 class Callback:
-    """Hooks that ``fit`` calls; override the ones you need.
+    """Hooks that the ``Trainer`` calls; override the ones you need.
 
-    ``on_epoch_end`` returns True to stop training after this epoch. ``on_train_end`` runs however
-    ``fit`` ends, also when it raises (``TrainingDiverged``, Ctrl-C). ``on_step_begin`` runs before
-    every optimizer step (learning-rate schedules that change within an epoch use it); ``fit`` only
-    calls it on callbacks that override it, so the per-step cost is zero for the others.
+    Per run: ``on_train_begin`` before the first step; ``on_train_end`` however ``fit`` ends, also
+    when it raises (``TrainingDiverged``, Ctrl-C). Per epoch: ``on_epoch_end``, which returns True to
+    stop training after this epoch. Per step, in order: ``on_step_begin`` before the forward pass
+    (learning-rate schedules that change within an epoch use it), ``on_forward_error`` if a layer
+    refused its input, ``on_loss`` with the step's loss, ``on_backward_end`` when the gradients are
+    in, before the optimizer step. The per-step hooks run only on callbacks that override them, so
+    they cost nothing elsewhere; those that get the ``trainer`` can read ``trainer.epoch``,
+    ``trainer.step_index``, ``trainer.batch_rows``, ``trainer.history`` and the model.
     """
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
@@ -148,11 +158,23 @@ class Callback:
     def on_step_begin(self, step, optimizer):
         pass
 
+    def on_forward_error(self, trainer, error):
+        pass
+
+    def on_loss(self, trainer, loss):
+        pass
+
+    def on_backward_end(self, trainer):
+        pass
+
     def on_epoch_end(self, history, model, optimizer):
         return False
 
     def on_train_end(self, history, model, optimizer):
         pass
+
+
+_STEP_HOOKS = ("on_step_begin", "on_forward_error", "on_loss", "on_backward_end")
 
 
 _MONITORS = ("val_loss", "val_acc", "train_loss", "train_acc")
@@ -169,8 +191,8 @@ class EarlyStopping(Callback):
     def __init__(self, patience, min_delta=0.0, restore_best=True, monitor="val_loss"):
         if monitor not in _MONITORS:
             raise ValueError(f"EarlyStopping: monitor must be one of {_MONITORS}, got {monitor!r}")
-        self.patience = _checks.integer("EarlyStopping", "patience", patience)
-        self.min_delta = _checks.real("EarlyStopping", "min_delta", min_delta, low=0)
+        self.patience = _validate.integer("EarlyStopping", "patience", patience)
+        self.min_delta = _validate.real("EarlyStopping", "min_delta", min_delta, low=0)
         self.restore_best = restore_best
         self.monitor = monitor
         self.best = None
@@ -218,8 +240,8 @@ class StepLR(_Schedule):
     """
 
     def __init__(self, step_size, gamma=0.1):
-        self.step_size = _checks.integer("StepLR", "step_size", step_size)
-        self.gamma = _checks.real("StepLR", "gamma", gamma, low=0)
+        self.step_size = _validate.integer("StepLR", "step_size", step_size)
+        self.gamma = _validate.real("StepLR", "gamma", gamma, low=0)
 
     def on_epoch_end(self, history, model, optimizer):
         _set_lr(optimizer, self.base_lr * self.gamma ** (history.epochs // self.step_size))
@@ -241,8 +263,8 @@ class CosineWithWarmup(_Schedule):
     """
 
     def __init__(self, warmup_epochs=1.0, min_lr=0.0):
-        self.warmup_epochs = _checks.real("CosineWithWarmup", "warmup_epochs", warmup_epochs, low=0)
-        self.min_lr = _checks.real("CosineWithWarmup", "min_lr", min_lr, low=0)
+        self.warmup_epochs = _validate.real("CosineWithWarmup", "warmup_epochs", warmup_epochs, low=0)
+        self.min_lr = _validate.real("CosineWithWarmup", "min_lr", min_lr, low=0)
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
         super().on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=steps_per_epoch, has_val=has_val)
@@ -271,27 +293,6 @@ def _set_lr(optimizer, lr):
 # --------------------------------------------------------------------------------------------------
 # Evaluation
 # --------------------------------------------------------------------------------------------------
-def _check_xy(name, data):
-    """Validate an ``(x, y)`` pair and return it as arrays."""
-    if not (isinstance(data, (tuple, list)) and len(data) == 2):
-        raise TypeError(f"{name} must be an (x, y) tuple of arrays, got {type(data).__name__}")
-    x, y = np.asarray(data[0]), np.asarray(data[1])
-    if x.ndim < 1 or len(x) != len(y):
-        raise ValueError(f"{name}: x and y must have the same number of examples, got {x.shape} and {y.shape}")
-    if len(x) == 0:
-        raise ValueError(f"{name} is empty")
-    return x, y
-
-
-def _check_model(who, model, needs=("training", "train")):
-    """Refuse a model without what ``who`` uses (a Module has it all; your own layers go in ``Sequential``)."""
-    missing = [name for name in needs if not hasattr(model, name)]
-    if not callable(model) or missing:
-        raise TypeError(f"{who}: model must be a scratchnn Module, got {type(model).__name__} (missing "
-                        f"{', '.join(missing) or '__call__'}); put your own layers in a Sequential: "
-                        f"Sequential(MyLinear(...), MyReLU(), ...)")
-
-
 def _correct(output, y):
     """Number of correct predictions, or None when (output, y) is not a classification pair.
 
@@ -323,9 +324,9 @@ class _restore_mode:
 
 def predict(model, x, *, batch_size=1000):
     """The model's outputs for every row of ``x``, computed in eval mode in batches."""
-    _check_model("predict", model)
+    _validate.trainable_model("predict", model)
     x = np.asarray(x)
-    batch_size = _checks.integer("predict", "batch_size", batch_size)
+    batch_size = _validate.integer("predict", "batch_size", batch_size)
     if x.ndim < 1 or len(x) == 0:
         raise ValueError(f"predict: x must hold at least one example, got shape {x.shape}")
     with _restore_mode(model, False):
@@ -337,9 +338,9 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 
     Batches only bound memory: the mean is weighted by batch size, so the result equals one big batch.
     """
-    _check_model("evaluate", model)
-    x, y = _check_xy("evaluate", (x, y))
-    batch_size = _checks.integer("evaluate", "batch_size", batch_size)
+    _validate.trainable_model("evaluate", model)
+    x, y = _validate.xy_pair("evaluate", (x, y))
+    batch_size = _validate.integer("evaluate", "batch_size", batch_size)
     total_loss, total_correct = 0.0, 0
     with _restore_mode(model, False):
         for start in range(0, len(x), batch_size):
@@ -357,22 +358,8 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 # --------------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------------
-def fit(
-    model,
-    loss_fn,
-    optimizer,
-    train,
-    *,
-    val=None,
-    epochs,
-    batch_size,
-    callbacks=(),
-    seed,
-    progress=True,
-    augment: Callable | None = None,
-    record_grad_norms=True,
-    drop_last=False,
-):
+def fit(model, loss_fn, optimizer, train, *, val=None, epochs, batch_size, callbacks=(), seed, progress=True,
+        augment: Callable | None = None, record_grad_norms=True, drop_last=False):
     """Train ``model`` on ``train = (x, y)`` for ``epochs`` epochs of shuffled minibatches -> ``History``.
 
     - ``seed`` drives the shuffle (and ``augment``): the same seed, model initialisation and
@@ -394,120 +381,110 @@ def fit(
     - ``callbacks`` run in order; their ``on_train_end`` runs however ``fit`` ends, also when it
       raises (so ``EarlyStopping(restore_best=True)`` restores the best weights after a divergence).
     """
-    _check_model("fit", model, needs=("training", "train", "named_parameters", "backward"))
-    x, y = _check_xy("train", train)
-    if val is not None:
-        x_val, y_val = _check_xy("val", val)
-    epochs = _checks.integer("fit", "epochs", epochs)
-    batch_size = _checks.integer("fit", "batch_size", batch_size)
-    callbacks = _checks.sequence("fit", "callbacks", callbacks, "Callback")
-    for index, callback in enumerate(callbacks):
-        if not isinstance(callback, Callback):
-            raise TypeError(f"fit: callbacks[{index}] must be a Callback (EarlyStopping, StepLR, ... or a subclass "
-                            f"of scratchnn.train.Callback), got {type(callback).__name__}")
-    if augment is not None and not callable(augment):
-        raise TypeError(f"fit: augment must be a function augment(x_batch, rng), got {type(augment).__name__}")
-    if drop_last and len(x) < batch_size:
-        raise ValueError(f"fit: drop_last with batch_size {batch_size} leaves no batch of {len(x)} examples")
-    # Validation data is checked here, once. Training batches are checked only when a step fails
-    # (see _DivergenceCheck): a NaN or inf in a batch makes its step fail anyway, so no full scan.
-    if val is not None and np.issubdtype(x_val.dtype, np.floating) and not np.isfinite(x_val).all():
-        raise ValueError("fit: the val inputs contain NaN or inf; clean the data before training")
-    named_params = list(model.named_parameters())
-    if not named_params:
-        raise ValueError("fit: the model has no parameters to train")
+    x, y, val = _validate.fit_data(model, train, val)
+    epochs = _validate.integer("fit", "epochs", epochs)
+    batch_size = _validate.fit_batches(len(x), batch_size, drop_last)
+    callbacks = _validate.callbacks("fit", callbacks, Callback)
+    augment = _validate.augment(augment)
 
     rng = np.random.default_rng(seed)  # one generator for the shuffle and for augment
     batches = DataLoader(x, y, batch_size, drop_last=drop_last, seed=rng)
     history = History(steps_per_epoch=len(batches))
     if record_grad_norms:
-        history.grad_norms = {name: [] for name, _ in named_params}
-    guard = _DivergenceCheck(history, named_params, optimizer)
-    step_callbacks = [c for c in callbacks if type(c).on_step_begin is not Callback.on_step_begin]
-    for callback in callbacks:
-        callback.on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=len(batches), has_val=val is not None)
-
-    bar = _progress_bar(epochs * len(batches)) if progress else None
-    # NumPy's overflow/invalid warnings are silenced inside the loop: the divergence check reports
-    # the same event once, as TrainingDiverged with its step, layer and likely cause.
-    with _restore_mode(model, True), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        try:
-            for epoch in range(epochs):
-                started = time.perf_counter()
-                _train_epoch(model, loss_fn, optimizer, batches, epoch, history, guard, augment=augment, rng=rng,
-                             step_callbacks=step_callbacks, record_grad_norms=record_grad_norms, bar=bar)
-                if val is not None:
-                    val_loss, val_acc = evaluate(model, x_val, y_val, loss_fn)
-                    history.val_loss.append(val_loss)
-                    if val_acc is not None:
-                        history.val_acc.append(val_acc)
-                history.lr.append(_get_lr(optimizer))
-                history.seconds.append(time.perf_counter() - started)
-                if bar is not None:
-                    bar.set_postfix(_summary(history), refresh=False)
-                    bar.set_description(f"epoch {epoch + 1}/{epochs}")
-                # Every callback sees every epoch, even after one has asked to stop.
-                stops = [bool(callback.on_epoch_end(history, model, optimizer)) for callback in callbacks]
-                if any(stops):
-                    history.stopped_early = True
-                    break
-        finally:
-            if bar is not None:
-                bar.close()
-            for callback in callbacks:
-                callback.on_train_end(history, model, optimizer)
-    return history
+        history.grad_norms = {name: [] for name, _ in model.named_parameters()}
+    callbacks = [DivergenceCheck(record_grad_norms), *callbacks] + ([_ProgressBar()] if progress else [])
+    transform = None if augment is None else (lambda xb: augment(xb, rng))
+    trainer = Trainer(model, loss_fn, optimizer, callbacks, history, transform=transform)
+    return trainer.fit(batches, epochs, val)
 
 
-def _train_epoch(model, loss_fn, optimizer, batches, epoch, history, guard, *, augment, rng, step_callbacks,
-                 record_grad_norms, bar):
-    """One pass over freshly shuffled ``batches``; appends the epoch's training loss (and accuracy
-    and mean gradient norms) to ``history``."""
-    loss_sum, correct_sum, seen = 0.0, 0, 0
-    norm_sums = 0.0
-    for index in batches.batch_indices():
-        xb, yb = batches.x[index], batches.y[index]
-        if augment is not None:
-            xb = augment(xb, rng)
-        step = guard.begin_step(epoch, index, xb)
-        for callback in step_callbacks:
-            callback.on_step_begin(step, optimizer)
-        output, loss = _train_step(model, loss_fn, optimizer, xb, yb, guard, record_grad_norms)
-        loss_sum += loss * len(xb)
-        seen += len(xb)
-        if correct_sum is not None:
-            correct = _correct(output, yb)
-            correct_sum = None if correct is None else correct_sum + correct
-        if record_grad_norms:
-            norm_sums = norm_sums + guard.last_gradient_norms
-        if bar is not None:
-            bar.update()
-    history.train_loss.append(loss_sum / seen)
-    if correct_sum is not None:
-        history.train_acc.append(correct_sum / seen)
-    if record_grad_norms:
-        for name, total in zip(history.grad_norms, norm_sums):
-            history.grad_norms[name].append(float(total / len(batches)))
+class Trainer:
+    """The training loop in three parts: ``fit`` runs epochs, ``fit_epoch`` runs steps, ``step`` is one update.
 
-
-def _train_step(model, loss_fn, optimizer, xb, yb, guard, record_grad_norms):
-    """One step of minibatch gradient descent, as in the module docstring; returns ``(output, loss)``.
-
-    ``guard`` records the loss and raises at the first sign of divergence.
+    Everything around the loop is a ``Callback``. ``transform(x_batch) -> x_batch`` is applied to each
+    training batch (``fit``'s ``augment``). ``history`` receives every number.
     """
-    try:
-        output = model(xb)
-    except ValueError as error:
-        guard.forward_failed(error)
-        raise
-    loss = float(loss_fn(output, yb))
-    guard.check_loss(loss)
-    optimizer.zero_grad()
-    backward_for_step(model, loss_fn.backward())
-    if record_grad_norms:
-        guard.check_gradients()
-    optimizer.step()
-    return output, loss
+
+    def __init__(self, model, loss_fn, optimizer, callbacks, history, *, transform=None):
+        self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
+        self.callbacks, self.history, self.transform = list(callbacks), history, transform
+        self.epoch, self.step_index, self.batch_rows, self.batch_x = 0, -1, None, None
+        self._hooks = {name: [c for c in self.callbacks if getattr(type(c), name) is not getattr(Callback, name)]
+                       for name in _STEP_HOOKS}
+
+    def fit(self, batches, epochs, val=None):
+        """Train for ``epochs`` passes over ``batches`` (a ``DataLoader``), validating on ``val = (x, y)``
+        after each -> the ``History``."""
+        model, optimizer, history = self.model, self.optimizer, self.history
+        for callback in self.callbacks:
+            callback.on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=len(batches),
+                                    has_val=val is not None)
+        # NumPy's overflow/invalid warnings are silenced inside the loop: DivergenceCheck reports the
+        # same event once, as TrainingDiverged with its step, layer and likely cause.
+        with _restore_mode(model, True), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            try:
+                for self.epoch in range(epochs):
+                    started = time.perf_counter()
+                    self.fit_epoch(batches)
+                    if val is not None:
+                        self._record_validation(*val)
+                    history.lr.append(_get_lr(optimizer))
+                    history.seconds.append(time.perf_counter() - started)
+                    # Every callback sees every epoch, even after one has asked to stop.
+                    if any([bool(c.on_epoch_end(history, model, optimizer)) for c in self.callbacks]):
+                        history.stopped_early = True
+                        break
+            finally:
+                for callback in self.callbacks:
+                    callback.on_train_end(history, model, optimizer)
+        return history
+
+    def fit_epoch(self, batches):
+        """One pass over freshly shuffled ``batches``; appends the epoch's training loss (and accuracy) to
+        the history: running means over the minibatches, weighted by batch size."""
+        loss_sum, correct_sum, seen = 0.0, 0, 0
+        for rows in batches.batch_indices():
+            xb, yb = batches.x[rows], batches.y[rows]
+            if self.transform is not None:
+                xb = self.transform(xb)
+            self.batch_rows, self.batch_x = rows, xb
+            output, loss = self.step(xb, yb)
+            loss_sum += loss * len(xb)
+            seen += len(xb)
+            if correct_sum is not None:
+                correct = _correct(output, yb)
+                correct_sum = None if correct is None else correct_sum + correct
+        self.history.train_loss.append(loss_sum / seen)
+        if correct_sum is not None:
+            self.history.train_acc.append(correct_sum / seen)
+
+    def step(self, xb, yb):
+        """One step of minibatch gradient descent, as in the module docstring -> ``(output, loss)``."""
+        self.step_index += 1
+        self._hook("on_step_begin", self.step_index, self.optimizer)
+        try:
+            output = self.model(xb)
+        except ValueError as error:
+            self._hook("on_forward_error", self, error)
+            raise
+        loss = float(self.loss_fn(output, yb))
+        self.history.step_loss.append(loss)
+        self._hook("on_loss", self, loss)
+        self.optimizer.zero_grad()
+        backward_for_step(self.model, self.loss_fn.backward())
+        self._hook("on_backward_end", self)
+        self.optimizer.step()
+        return output, loss
+
+    def _hook(self, name, *args):
+        for callback in self._hooks[name]:
+            getattr(callback, name)(*args)
+
+    def _record_validation(self, x, y):
+        val_loss, val_acc = evaluate(self.model, x, y, self.loss_fn)
+        self.history.val_loss.append(val_loss)
+        if val_acc is not None:
+            self.history.val_acc.append(val_acc)
 
 
 #: A loss above EXPLOSION_FACTOR x max(first loss, 1) for EXPLOSION_STEPS steps in a row has exploded.
@@ -517,70 +494,82 @@ EXPLOSION_FACTOR = 1e3
 EXPLOSION_STEPS = 50
 
 
-class _DivergenceCheck:
-    """The divergence check of ``fit``: records each step's loss and raises ``TrainingDiverged`` (or a
-    ``ValueError`` naming the rows, when the batch itself held NaN or inf) with where and why."""
+class DivergenceCheck(Callback):
+    """Stop training at the first sign of divergence: raises ``TrainingDiverged`` (or a ``ValueError``
+    naming the rows, when the batch itself held NaN or inf) with where and why. ``fit`` always runs it.
 
-    def __init__(self, history, named_params, optimizer):
-        self.history, self.named_params, self.optimizer = history, named_params, optimizer
-        self.step = -1
+    With ``record_grad_norms`` it also measures every parameter's gradient norm ``||dL/dW||_2`` at every
+    step (``History.grad_norms``: the mean over each epoch's steps), and that measurement is what
+    catches a non-finite gradient at the step it happens; without it, a bad gradient is caught one
+    step later, through the loss.
+    """
+
+    def __init__(self, record_grad_norms=True):
+        self.record_grad_norms = record_grad_norms
+
+    def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
+        self.named_params = list(model.named_parameters())
         self.explosion_bound, self.steps_above = None, 0
-        self.last_gradient_norms = None
+        self.norm_sums, self.steps_in_epoch = 0.0, 0
 
-    def begin_step(self, epoch, index, xb):
-        """Note where the coming step is (``index``: the train rows of batch ``xb``); return its number."""
-        self.step += 1
-        self.epoch, self.index, self.xb = epoch, index, xb
-        return self.step
-
-    def forward_failed(self, error):
+    def on_forward_error(self, trainer, error):
         """A layer refused its input: blame the data if the batch holds NaN or inf, else the run."""
-        self._check_batch()
+        self._check_batch(trainer)
         # The batch is finite, so a layer refusing a non-finite input means the weights or
         # activations blew up after the previous update.
         if isinstance(error, NonFiniteInputError) or self._first_nonfinite_weight() is not None:
-            self.history.step_loss.append(math.nan)
-            raise self._diverged(math.nan, in_forward=True) from error
+            trainer.history.step_loss.append(math.nan)
+            raise self._diverged(trainer, math.nan, in_forward=True) from error
 
-    def check_loss(self, loss):
-        """Record the step's loss; raise if it is not finite or has stayed exploded for too long."""
-        self.history.step_loss.append(loss)
+    def on_loss(self, trainer, loss):
+        """Raise if the loss is not finite or has stayed exploded for too long."""
         if not math.isfinite(loss):
-            self._check_batch()
-            raise self._diverged(loss)
+            self._check_batch(trainer)
+            raise self._diverged(trainer, loss)
         if self.explosion_bound is None:
             self.explosion_bound = EXPLOSION_FACTOR * max(loss, 1.0)
         self.steps_above = self.steps_above + 1 if loss > self.explosion_bound else 0
         if self.steps_above == EXPLOSION_STEPS:
-            raise self._diverged(loss, exploded_above=self.explosion_bound)
+            raise self._diverged(trainer, loss, exploded_above=self.explosion_bound)
 
-    def check_gradients(self):
-        """Keep each parameter's gradient norm ``||dL/dW||_2`` in ``last_gradient_norms``; raise if one is
-        not finite. One dot product per parameter gives its norm; NaN or inf anywhere makes it non-finite."""
+    def on_backward_end(self, trainer):
+        """Add each parameter's gradient norm to the epoch's sums; raise if one is not finite. One dot
+        product per parameter gives its norm; NaN or inf anywhere makes it non-finite."""
+        if not self.record_grad_norms:
+            return
         squares = [float(np.dot(p.grad.ravel(), p.grad.ravel())) for _, p in self.named_params]
         if not math.isfinite(sum(squares)):
             bad = next((name for name, p in self.named_params if not np.isfinite(p.grad).all()), None)
             if bad is not None:  # else a finite gradient's square overflowed: its norm is recorded as inf
-                raise self._diverged(self.history.step_loss[-1], parameter=bad)
-        self.last_gradient_norms = np.sqrt(squares)
+                raise self._diverged(trainer, trainer.history.step_loss[-1], parameter=bad)
+        self.norm_sums = self.norm_sums + np.sqrt(squares)
+        self.steps_in_epoch += 1
 
-    def _check_batch(self):
+    def on_epoch_end(self, history, model, optimizer):
+        if self.record_grad_norms:
+            for (name, _), total in zip(self.named_params, self.norm_sums):
+                history.grad_norms[name].append(float(total / self.steps_in_epoch))
+            self.norm_sums, self.steps_in_epoch = 0.0, 0
+        return False
+
+    @staticmethod
+    def _check_batch(trainer):
         """Raise a ValueError naming the rows if the training batch itself holds NaN or inf."""
-        xb = self.xb
+        xb = trainer.batch_x
         if np.issubdtype(xb.dtype, np.floating):
             bad_rows = ~np.isfinite(xb.reshape(len(xb), -1)).all(axis=1)
             if bad_rows.any():
-                rows = np.sort(self.index[bad_rows])
+                rows = np.sort(trainer.batch_rows[bad_rows])
                 shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
                 raise ValueError(f"fit: the train inputs contain NaN or inf: {len(rows)} image(s) of the batch at "
-                                 f"epoch {self.epoch}, step {self.step} (train rows {shown}); clean the data before "
-                                 f"training")
+                                 f"epoch {trainer.epoch}, step {trainer.step_index} (train rows {shown}); clean the "
+                                 f"data before training")
 
     def _first_nonfinite_weight(self):
         return next((name for name, p in self.named_params if not np.isfinite(p.data).all()), None)
 
-    def _diverged(self, loss, *, parameter=None, in_forward=False, exploded_above=None):
-        epoch, step, history = self.epoch, self.step, self.history
+    def _diverged(self, trainer, loss, *, parameter=None, in_forward=False, exploded_above=None):
+        epoch, step, history = trainer.epoch, trainer.step_index, trainer.history
         where = (f"epoch {epoch}, step {step} (step {step - epoch * history.steps_per_epoch} of the epoch; "
                  f"both count from 0)")
         if exploded_above is not None:
@@ -597,7 +586,7 @@ class _DivergenceCheck:
                 what += f", because '{broken}' now holds non-finite weights"
             else:
                 what += ", although every weight is finite: the activations overflowed"
-        lr = _get_lr(self.optimizer)
+        lr = _get_lr(trainer.optimizer)
         history.diverged = {"epoch": epoch, "step": step, "parameter": parameter, "loss": loss, "lr": lr}
         message = (
             f"Training diverged at {where}: {what}. Learning rate {lr:.3g} too high? "
@@ -606,6 +595,24 @@ class _DivergenceCheck:
             f"The partial History is on this exception's .history."
         )
         return TrainingDiverged(message, history=history, epoch=epoch, step=step, parameter=parameter, loss=loss)
+
+
+class _ProgressBar(Callback):
+    """A tqdm bar over all steps, with the latest epoch's numbers."""
+
+    def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
+        self.bar, self.epochs = _progress_bar(epochs * steps_per_epoch), epochs
+
+    def on_loss(self, trainer, loss):
+        self.bar.update()
+
+    def on_epoch_end(self, history, model, optimizer):
+        self.bar.set_postfix(_summary(history), refresh=False)
+        self.bar.set_description(f"epoch {history.epochs}/{self.epochs}")
+        return False
+
+    def on_train_end(self, history, model, optimizer):
+        self.bar.close()
 
 
 def _progress_bar(total):
@@ -633,7 +640,8 @@ def _summary(history):
 # --------------------------------------------------------------------------------------------------
 # Building the usual model
 # --------------------------------------------------------------------------------------------------
-ACTIVATIONS = ("relu", "leaky_relu", "gelu", "silu", "tanh", "sigmoid")
+#: The hidden activations by name, read from ``scratchnn.nn.activation`` (a new one there appears here).
+ACTIVATIONS = tuple(hidden_activations())
 
 
 def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, norm=None, seed, dtype=np.float32):
@@ -648,18 +656,17 @@ def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, norm=None, see
     from .nn import Dropout, Linear, Module, Sequential
     from .nn import activation as act
 
-    modules = {"relu": act.ReLU, "leaky_relu": act.LeakyReLU, "gelu": act.GELU, "silu": act.SiLU,
-               "tanh": act.Tanh, "sigmoid": act.Sigmoid}
+    modules = hidden_activations()
     is_class = isinstance(activation, type) and issubclass(activation, Module)
     if not is_class and activation not in modules:
         raise ValueError(f"make_mlp: activation must be one of {ACTIVATIONS} or a Module class, got {activation!r}")
     activation_class = activation if is_class else modules[activation]
     if norm is not None and not callable(norm):
         raise TypeError(f"make_mlp: norm must be a normalization class such as BatchNorm1d, got {norm!r}")
-    sizes = [_checks.integer("make_mlp", "sizes", size) for size in _checks.sequence("make_mlp", "sizes", sizes, "width")]
+    sizes = [_validate.integer("make_mlp", "sizes", size) for size in _validate.sequence("make_mlp", "sizes", sizes, "width")]
     if len(sizes) < 2:
         raise ValueError(f"make_mlp: sizes needs an input and an output width, got {sizes}")
-    dropout = _checks.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
+    dropout = _validate.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
     if init is None:
         init = "xavier_normal" if activation_class in (act.Tanh, act.Sigmoid) else "he_normal"
     rng = np.random.default_rng(seed)

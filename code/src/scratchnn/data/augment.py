@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _checks
+from .. import _validate
 from ._mnist_sources import IMAGE_SIDE
 
 
@@ -32,7 +32,7 @@ def random_shift(x_batch: np.ndarray, rng: np.random.Generator, *, max_shift: in
     is one slice copy, at most (2 max_shift + 1)^2 of them (25 for the default).
     """
     images = _as_images(x_batch, rng, "random_shift")
-    if _checks.integer("random_shift", "max_shift", max_shift, low=0) >= IMAGE_SIDE:
+    if _validate.integer("random_shift", "max_shift", max_shift, low=0) >= IMAGE_SIDE:
         raise ValueError(f"random_shift: max_shift must be an integer in 0..27, got {max_shift!r}")
     span = 2 * int(max_shift) + 1
     padded = _zero_padded(images, int(max_shift))
@@ -55,7 +55,7 @@ def random_rotate(x_batch: np.ndarray, rng: np.random.Generator, *, max_degrees:
     Bilinear interpolation, 0 outside the image; vectorised over the batch (no per-image loop).
     """
     images = _as_images(x_batch, rng, "random_rotate")
-    _checks.real("random_rotate", "max_degrees", max_degrees, low=0, high=180)
+    _validate.real("random_rotate", "max_degrees", max_degrees, low=0, high=180)
     n, side = len(images), IMAGE_SIDE + 2
     theta = np.deg2rad(rng.uniform(-max_degrees, max_degrees, size=(n, 1))).astype(np.float32)
     centre = np.float32((IMAGE_SIDE - 1) / 2)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from .. import _checks
+from .. import _validate
 from .mnist import MNIST
 
 
@@ -48,10 +48,10 @@ class DataLoader:
         seed: int | np.random.Generator | None = None,
     ):
         self.x, self.y = _check_pair(x, y, "DataLoader")
-        self.batch_size = _checks.integer("DataLoader", "batch_size", batch_size)
+        self.batch_size = _validate.integer("DataLoader", "batch_size", batch_size)
         self.shuffle = _flag("DataLoader", "shuffle", shuffle)
         self.drop_last = _flag("DataLoader", "drop_last", drop_last)
-        self.rng = _checks.seeded_rng("DataLoader(shuffle=True)", seed) if shuffle else None
+        self.rng = _validate.seeded_rng("DataLoader(shuffle=True)", seed) if shuffle else None
         if len(self) == 0:
             raise ValueError(
                 f"DataLoader: {len(self.x)} examples make no batch of {self.batch_size} with drop_last=True"
@@ -80,11 +80,11 @@ def train_val_split(x, y, val_fraction: float, *, seed) -> tuple[tuple[np.ndarra
     """Shuffle and split into ``(x_train, y_train), (x_val, y_val)``; the validation part has
     ``round(val_fraction * n)`` examples."""
     x, y = _check_pair(x, y, "train_val_split")
-    _checks.real("train_val_split", "val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
+    _validate.real("train_val_split", "val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
     n_val = round(val_fraction * len(x))
     if not 0 < n_val < len(x):
         raise ValueError(f"train_val_split: val_fraction {val_fraction} of {len(x)} examples leaves an empty part")
-    order = _checks.seeded_rng("train_val_split", seed).permutation(len(x))
+    order = _validate.seeded_rng("train_val_split", seed).permutation(len(x))
     val, train = order[:n_val], order[n_val:]
     return (x[train], y[train]), (x[val], y[val])
 
@@ -100,10 +100,10 @@ def small_train_split(mnist: MNIST, n_train: int, *, seed, stratified: bool = Tr
     if not isinstance(mnist, MNIST):
         raise TypeError(f"small_train_split expected an MNIST (from load_mnist()), got {type(mnist).__name__}")
     n_total = len(mnist.y_train)
-    n_train = _checks.integer("small_train_split", "n_train", n_train)  # 100.0 is 100, as everywhere
+    n_train = _validate.integer("small_train_split", "n_train", n_train)  # 100.0 is 100, as everywhere
     if n_train > n_total:
         raise ValueError(f"small_train_split: n_train must be an integer in 1..{n_total}, got {n_train!r}")
-    rng = _checks.seeded_rng("small_train_split", seed)
+    rng = _validate.seeded_rng("small_train_split", seed)
     if _flag("small_train_split", "stratified", stratified):
         classes, counts = np.unique(mnist.y_train, return_counts=True)
         quota = counts * n_train / n_total

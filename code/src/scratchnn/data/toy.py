@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _checks
+from .. import _validate
 
 
 def _check_count(n, who: str, minimum: int = 1) -> int:
-    return _checks.integer(who, "the number of points", n, low=minimum)
+    return _validate.integer(who, "the number of points", n, low=minimum)
 
 
 def make_xor(n: int, *, noise: float = 0.1, seed) -> tuple[np.ndarray, np.ndarray]:
@@ -18,9 +18,9 @@ def make_xor(n: int, *, noise: float = 0.1, seed) -> tuple[np.ndarray, np.ndarra
     standard deviation ``noise``. No line separates the classes: a perceptron cannot learn it.
     """
     n = _check_count(n, "make_xor")
-    noise = _checks.real("make_xor", "noise", noise, low=0)
+    noise = _validate.real("make_xor", "noise", noise, low=0)
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])[np.arange(n) % 4]
-    x = corners + noise * _checks.seeded_rng("make_xor", seed).standard_normal((n, 2))
+    x = corners + noise * _validate.seeded_rng("make_xor", seed).standard_normal((n, 2))
     return x.astype(np.float32), (corners[:, 0] ^ corners[:, 1]).astype(np.int64)
 
 
@@ -29,8 +29,8 @@ def make_spirals(n_per_class: int, n_classes: int = 3, *, noise: float = 0.2, se
     angle jittered by Gaussian noise of standard deviation ``noise`` radians. Points grouped by class."""
     n_per_class = _check_count(n_per_class, "make_spirals")
     n_classes = _check_count(n_classes, "make_spirals (n_classes)", minimum=2)
-    noise = _checks.real("make_spirals", "noise", noise, low=0)
-    rng = _checks.seeded_rng("make_spirals", seed)
+    noise = _validate.real("make_spirals", "noise", noise, low=0)
+    rng = _validate.seeded_rng("make_spirals", seed)
     radius = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     labels = np.repeat(np.arange(n_classes), n_per_class)
     angle = 4.0 * (labels + radius) + noise * rng.standard_normal(n_per_class * n_classes)
@@ -42,8 +42,8 @@ def make_linearly_separable(n: int, *, margin: float = 0.1, seed) -> tuple[np.nd
     """Points uniform in [-1, 1]^2, labelled by which side of a random line they fall on; points
     closer than ``margin`` to the line are redrawn, so a perceptron is guaranteed to converge."""
     n = _check_count(n, "make_linearly_separable")
-    _checks.real("make_linearly_separable", "margin", margin, low=0, high=0.5, high_open=True)
-    rng = _checks.seeded_rng("make_linearly_separable", seed)
+    _validate.real("make_linearly_separable", "margin", margin, low=0, high=0.5, high_open=True)
+    rng = _validate.seeded_rng("make_linearly_separable", seed)
     angle = rng.uniform(0, 2 * np.pi)
     normal, offset = np.array([np.cos(angle), np.sin(angle)]), rng.uniform(-0.3, 0.3)
     points = np.empty((0, 2))
@@ -70,11 +70,11 @@ def make_regression_1d(n: int, *, fn: str = "sin", noise: float = 0.1, seed) -> 
     [-1.5, 1.5]: targets for the universal approximation theorem (smooth, kinked, discontinuous).
     """
     n = _check_count(n, "make_regression_1d")
-    noise = _checks.real("make_regression_1d", "noise", noise, low=0)
+    noise = _validate.real("make_regression_1d", "noise", noise, low=0)
     if fn not in _REGRESSION_TARGETS:
         raise ValueError(f"make_regression_1d: fn must be one of {sorted(_REGRESSION_TARGETS)}, got {fn!r}")
     f, (low, high) = _REGRESSION_TARGETS[fn]
-    rng = _checks.seeded_rng("make_regression_1d", seed)
+    rng = _validate.seeded_rng("make_regression_1d", seed)
     x = np.sort(rng.uniform(low, high, size=n))
     y = f(x) + noise * rng.standard_normal(n)
     return x[:, None].astype(np.float32), y[:, None].astype(np.float32)

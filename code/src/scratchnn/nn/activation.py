@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from .. import _checks
+from .. import _validate
 from ._erf import erfc
 from .module import Module
 
@@ -24,7 +24,11 @@ def sigmoid(x):
 
 
 def sigmoid_grad(x):
-    s = sigmoid(x)
+    return sigmoid_grad_from_output(sigmoid(x))
+
+
+def sigmoid_grad_from_output(s):
+    """``ds/dx = s (1 - s)``: the derivative from the output ``s = sigmoid(x)`` alone."""
     return s * (1.0 - s)
 
 
@@ -33,7 +37,11 @@ def tanh(x):
 
 
 def tanh_grad(x):
-    t = np.tanh(x)
+    return tanh_grad_from_output(np.tanh(x))
+
+
+def tanh_grad_from_output(t):
+    """``dt/dx = 1 - t^2``: the derivative from the output ``t = tanh(x)`` alone."""
     return 1.0 - t * t
 
 
@@ -53,8 +61,7 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def leaky_relu_grad(x, negative_slope=0.01):
-    x = np.asarray(x)
-    return np.where(x > 0, 1.0, negative_slope).astype(x.dtype)
+    return _leaky_slope(np.asarray(x), negative_slope)
 
 
 _SQRT_HALF = math.sqrt(0.5)
@@ -80,7 +87,11 @@ def silu(x):
 
 def silu_grad(x):
     x = np.asarray(x)
-    s = sigmoid(x)
+    return silu_grad_from_parts(x, sigmoid(x))
+
+
+def silu_grad_from_parts(x, s):
+    """``d/dx [x s] = s (1 + x (1 - s))`` from ``x`` and ``s = sigmoid(x)``."""
     return s * (1.0 + x * (1.0 - s))
 
 
@@ -102,13 +113,11 @@ class Sigmoid(Module):
         self._out = None
 
     def forward(self, x):
-        self._out = sigmoid(self._float_input(x))
+        self._out = sigmoid(x)
         return self._out
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._out)
-        s = self._out
-        return g * s * (1.0 - s)
+        return grad_output * sigmoid_grad_from_output(self._out)
 
 
 class Tanh(Module):
@@ -118,13 +127,11 @@ class Tanh(Module):
         self._out = None
 
     def forward(self, x):
-        self._out = np.tanh(self._float_input(x))
+        self._out = np.tanh(x)
         return self._out
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._out)
-        t = self._out
-        return g * (1.0 - t * t)
+        return grad_output * tanh_grad_from_output(self._out)
 
 
 class ReLU(Module):
@@ -134,13 +141,11 @@ class ReLU(Module):
         self._mask = None
 
     def forward(self, x):
-        x = self._float_input(x)
         self._mask = x > 0
         return np.maximum(x, 0)
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._mask)
-        return g * self._mask
+        return grad_output * self._mask
 
 
 class LeakyReLU(Module):
@@ -148,17 +153,15 @@ class LeakyReLU(Module):
     ``negative_slope``), so both passes are one multiplication: ``y = slope * x``, ``dx = slope * g``."""
 
     def __init__(self, negative_slope=0.01):
-        self.negative_slope = _checks.real("LeakyReLU", "negative_slope", negative_slope)
+        self.negative_slope = _validate.real("LeakyReLU", "negative_slope", negative_slope)
         self._slope = None
 
     def forward(self, x):
-        x = self._float_input(x)
         self._slope = _leaky_slope(x, self.negative_slope)  # 1 where x > 0, negative_slope elsewhere
         return x * self._slope
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._slope)
-        return g * self._slope
+        return grad_output * self._slope
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}"
@@ -179,13 +182,12 @@ class GELU(Module):
         self._x = self._cdf = None
 
     def forward(self, x):
-        self._x = self._float_input(x)
-        y, self._cdf = _gelu_parts(self._x, self.approximate)
+        self._x = x
+        y, self._cdf = _gelu_parts(x, self.approximate)
         return y
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._x)
-        return g * _gelu_derivative(self._x, self._cdf, self.approximate)
+        return grad_output * _gelu_derivative(self._x, self._cdf, self.approximate)
 
     def extra_repr(self):
         return f"approximate={self.approximate!r}"
@@ -198,14 +200,12 @@ class SiLU(Module):
         self._x = self._sig = None
 
     def forward(self, x):
-        self._x = self._float_input(x)
-        self._sig = sigmoid(self._x)
-        return self._x * self._sig
+        self._x = x
+        self._sig = sigmoid(x)
+        return x * self._sig
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._x)
-        s = self._sig
-        return g * s * (1.0 + self._x * (1.0 - s))
+        return grad_output * silu_grad_from_parts(self._x, self._sig)
 
 
 class Softmax(Module):
@@ -216,12 +216,11 @@ class Softmax(Module):
         self._out = None
 
     def forward(self, x):
-        self._out = softmax(self._float_input(x), self.axis)
+        self._out = softmax(x, self.axis)
         return self._out
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._out)
-        s = self._out
+        g, s = grad_output, self._out
         return s * (g - (g * s).sum(axis=self.axis, keepdims=True))
 
     def extra_repr(self):

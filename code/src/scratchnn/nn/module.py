@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from .. import _validate
 from .parameter import Parameter
 
 
@@ -12,10 +13,15 @@ class Module:
     between steps. Assigning a ``Parameter`` or a ``Module`` to an attribute registers it,
     exactly as in torch, so ``parameters()`` finds it; ``register_buffer`` does the same
     for non-trainable state (BatchNorm's running statistics) that ``state_dict`` saves.
+
+    A subclass's ``forward`` and ``backward`` hold only its maths: the checks of what goes in
+    (a floating array of the right shape, a gradient shaped like the output, a forward before the
+    backward) are wrapped around them when the class is defined (``scratchnn._validate``).
     """
 
-    # True for modules whose backward accepts input_grad=False; see backward_for_step.
-    can_skip_input_grad = False
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _validate.checked_module_methods(cls)
 
     def __new__(cls, *args, **kwargs):
         # Registries exist before any subclass __init__ runs, so forgetting super().__init__() is harmless.
@@ -147,34 +153,6 @@ class Module:
         for name, target in targets.items():
             np.copyto(target, values[name], casting="same_kind")
 
-    # --- helpers for subclasses ------------------------------------------------------------
-    def _float_input(self, x):
-        """Return ``x`` as a floating-point array, or raise a TypeError naming this module."""
-        x = np.asarray(x)
-        if x.dtype.kind != "f":
-            raise TypeError(f"{type(self).__name__} expected a floating-point input, got dtype {x.dtype}")
-        return x
-
-    def _check_grad(self, grad_output, cached, out_features=None):
-        """Fail clearly if backward runs before forward or gets a gradient unlike the output.
-
-        ``cached`` is an array forward stored (None before the first forward) with the output's
-        shape, except for the last axis when the module changes it to ``out_features``.
-        """
-        if cached is None:
-            raise RuntimeError(
-                f"{type(self).__name__}.backward() called before forward(): "
-                "run a forward pass first, it stores what backward needs"
-            )
-        shape = cached.shape if out_features is None else cached.shape[:-1] + (out_features,)
-        grad_output = np.asarray(grad_output)
-        if grad_output.shape != shape:
-            raise ValueError(
-                f"{type(self).__name__}.backward expected grad_output of shape {shape} "
-                f"(the forward output's shape), got {grad_output.shape}"
-            )
-        return grad_output
-
     # --- printing --------------------------------------------------------------------------
     def extra_repr(self):
         return ""
@@ -186,17 +164,3 @@ class Module:
         lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self._modules.items()]
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
-
-def backward_for_step(module, grad_output):
-    """``module.backward(grad_output)`` for a training step, which needs parameter gradients only.
-
-    Nobody uses the gradient with respect to the data, and for a first ``Linear`` layer it costs a
-    matrix product as large as the forward one, so modules whose ``can_skip_input_grad`` is True
-    (``Linear``, ``Sequential``) are asked for ``input_grad=False`` (torch skips it too: the data
-    does not require grad). The one place that decides it: ``fit``, ``Sequential`` and the
-    diagnostics all call this.
-    """
-    if getattr(module, "can_skip_input_grad", False):
-        module.backward(grad_output, input_grad=False)
-    else:
-        module.backward(grad_output)

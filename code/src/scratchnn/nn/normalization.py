@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .. import _checks
+from .. import _validate
 from .module import Module
 from .parameter import Parameter
 
@@ -18,9 +18,9 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, *, dtype=np.float32):
-        self.num_features = _checks.integer("BatchNorm1d", "num_features", num_features)
-        self.eps = _checks.real("BatchNorm1d", "eps", eps, low=0, low_open=True)
-        self.momentum = _checks.real("BatchNorm1d", "momentum", momentum, low=0, high=1)
+        self.num_features = _validate.integer("BatchNorm1d", "num_features", num_features)
+        self.eps = _validate.real("BatchNorm1d", "eps", eps, low=0, low_open=True)
+        self.momentum = _validate.real("BatchNorm1d", "momentum", momentum, low=0, high=1)
         self.weight = Parameter(np.ones(num_features, dtype=dtype))
         self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
@@ -29,7 +29,6 @@ class BatchNorm1d(Module):
         self._batch_stats = True
 
     def forward(self, x):
-        x = _checked_input(self, x, (self.num_features,), exact_ndim=2, min_batch=2 if self.training else 0)
         self._batch_stats = self.training  # backward must follow the forward's mode, not the current one
         if self.training:
             mean, var = x.mean(axis=0), x.var(axis=0)
@@ -41,7 +40,7 @@ class BatchNorm1d(Module):
         return self._xhat * self.weight.data + self.bias.data
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._xhat)
+        g = grad_output
         xhat = self._xhat
         self.weight.grad += (g * xhat).sum(axis=0)
         self.bias.grad += g.sum(axis=0)
@@ -72,14 +71,13 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape, eps=1e-5, *, bias=True, dtype=np.float32):
         self.normalized_shape = _as_shape("LayerNorm", normalized_shape)
-        self.eps = _checks.real("LayerNorm", "eps", eps, low=0, low_open=True)
+        self.eps = _validate.real("LayerNorm", "eps", eps, low=0, low_open=True)
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
         self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dtype)) if bias else None
         self._axes = tuple(range(-len(self.normalized_shape), 0))
         self._xhat = self._inv_std = None
 
     def forward(self, x):
-        x = _checked_input(self, x, self.normalized_shape)
         mean = x.mean(axis=self._axes, keepdims=True)
         var = x.var(axis=self._axes, keepdims=True)
         self._inv_std = 1.0 / np.sqrt(var + self.eps)
@@ -90,7 +88,7 @@ class LayerNorm(Module):
         return y
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._xhat)
+        g = grad_output
         xhat, axes = self._xhat, self._axes
         batch_axes = tuple(range(g.ndim - len(axes)))
         self.weight.grad += (g * xhat).sum(axis=batch_axes)
@@ -114,20 +112,19 @@ class RMSNorm(Module):
 
     def __init__(self, normalized_shape, eps=None, *, dtype=np.float32):
         self.normalized_shape = _as_shape("RMSNorm", normalized_shape)
-        self.eps = None if eps is None else _checks.real("RMSNorm", "eps", eps, low=0, low_open=True)
+        self.eps = None if eps is None else _validate.real("RMSNorm", "eps", eps, low=0, low_open=True)
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
         self._axes = tuple(range(-len(self.normalized_shape), 0))
         self._xhat = self._inv_rms = None
 
     def forward(self, x):
-        x = _checked_input(self, x, self.normalized_shape)
         eps = float(np.finfo(x.dtype).eps) if self.eps is None else self.eps
         self._inv_rms = 1.0 / np.sqrt((x * x).mean(axis=self._axes, keepdims=True) + eps)
         self._xhat = x * self._inv_rms
         return self._xhat * self.weight.data
 
     def backward(self, grad_output):
-        g = self._check_grad(grad_output, self._xhat)
+        g = grad_output
         xhat, axes = self._xhat, self._axes
         self.weight.grad += (g * xhat).sum(axis=tuple(range(g.ndim - len(axes))))
         dxhat = g * self.weight.data
@@ -141,18 +138,5 @@ def _as_shape(owner, normalized_shape):
     sizes = normalized_shape if isinstance(normalized_shape, (tuple, list)) else (normalized_shape,)
     if not sizes:
         raise ValueError(f"{owner}: normalized_shape must name at least one axis, got {normalized_shape!r}")
-    return tuple(_checks.integer(owner, "normalized_shape", size) for size in sizes)
+    return tuple(_validate.integer(owner, "normalized_shape", size) for size in sizes)
 
-
-def _checked_input(module, x, feature_shape, exact_ndim=None, min_batch=0):
-    """Validate dtype, trailing shape (and batch size); cast to the module's dtype (its weight's)."""
-    x = module._float_input(x)
-    k = len(feature_shape)
-    ndim_ok = x.ndim == exact_ndim if exact_ndim else x.ndim > k
-    if not ndim_ok or x.shape[-k:] != feature_shape:
-        expected = "(batch, " + ", ".join(map(str, feature_shape)) + ")"
-        raise ValueError(f"{type(module).__name__} expected input of shape {expected}, got shape {x.shape}")
-    if len(x) < min_batch:  # BatchNorm in training: the variance of one sample is 0, x_hat would be 0
-        raise ValueError(f"{type(module).__name__} expected more than {min_batch - 1} sample per batch in training, "
-                         f"got shape {x.shape}")
-    return x.astype(module.weight.data.dtype, copy=False)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from .. import _checks
+from .. import _validate
 from .optimizer import Optimizer
 
 
@@ -23,10 +23,10 @@ class Adam(Optimizer):
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
         # beta = 1 would divide by 1 - beta**t = 0 in the bias correction.
-        self.beta1, self.beta2 = (_checks.real(name, f"betas[{i}]", b, low=0, high=1, high_open=True)
+        self.beta1, self.beta2 = (_validate.real(name, f"betas[{i}]", b, low=0, high=1, high_open=True)
                                   for i, b in enumerate(betas))
-        self.eps = _checks.real(name, "eps", eps, low=0)
-        self.weight_decay = _checks.real(name, "weight_decay", weight_decay, low=0)
+        self.eps = _validate.real(name, "eps", eps, low=0)
+        self.weight_decay = _validate.real(name, "weight_decay", weight_decay, low=0)
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]

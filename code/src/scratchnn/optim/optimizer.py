@@ -1,6 +1,6 @@
 """Optimizer: the base class that holds the parameters (torch.optim.Optimizer)."""
 
-from .. import _checks
+from .. import _validate
 from ..nn.parameter import Parameter
 
 
@@ -22,7 +22,7 @@ class Optimizer:
             if not isinstance(p, Parameter):
                 raise TypeError(f"{type(self).__name__} expected Parameters, got {type(p).__name__}")
         # The same Parameter twice would be stepped twice per step (torch refuses it too).
-        _checks.distinct(type(self).__name__, "Parameter", enumerate(self.params))
+        _validate.distinct(type(self).__name__, "Parameter", enumerate(self.params))
         self.lr = lr
 
     @property
@@ -32,7 +32,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value):
         # A property so learning-rate schedules that assign NumPy scalars stay float32-safe.
-        self._lr = _checks.real(type(self).__name__, "lr", value, low=0)
+        self._lr = _validate.real(type(self).__name__, "lr", value, low=0)
 
     def zero_grad(self):
         for p in self.params:

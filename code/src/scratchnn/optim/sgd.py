@@ -1,6 +1,6 @@
 """Stochastic gradient descent with torch.optim.SGD's update rule."""
 
-from .. import _checks
+from .. import _validate
 from .optimizer import Optimizer
 
 
@@ -15,9 +15,9 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, lr)
         # momentum >= 1 makes the velocity a sum that never forgets: every run diverges.
-        self.momentum = _checks.real("SGD", "momentum", momentum, low=0, high=1, high_open=True)
-        self.dampening = _checks.real("SGD", "dampening", dampening, low=0, high=1)
-        self.weight_decay = _checks.real("SGD", "weight_decay", weight_decay, low=0)
+        self.momentum = _validate.real("SGD", "momentum", momentum, low=0, high=1, high_open=True)
+        self.dampening = _validate.real("SGD", "dampening", dampening, low=0, high=1)
+        self.weight_decay = _validate.real("SGD", "weight_decay", weight_decay, low=0)
         if nesterov and (self.momentum == 0 or self.dampening != 0):
             raise ValueError("SGD with nesterov=True requires momentum > 0 and dampening = 0")
         self.nesterov = nesterov

@@ -18,7 +18,7 @@ from scratchnn.bench import records
 from scratchnn.bench.cpu import useful_flops_per_step
 from scratchnn.bench.gpu import BenchConfig
 from scratchnn.gradcheck import check_module, gradient_error, numerical_gradient
-from scratchnn.nn import LeakyReLU
+from scratchnn.nn import GELU, LeakyReLU
 from scratchnn.diagnostics import overfit_single_batch
 from scratchnn.nn import Linear
 from scratchnn.nn import BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, MSELoss
@@ -256,6 +256,27 @@ CASES = [
      r"random_shift: rng must be a numpy Generator \(np\.random\.default_rng\(seed\)\), got int"),
     ("random_rotate without rng", lambda: data.random_rotate(X, None), TypeError,
      r"random_rotate: rng must be a numpy Generator"),
+    # --- issue 23, the model and the loop ---
+    ("a plain array assigned to lin.weight", lambda: setattr(Linear(3, 2), "weight", np.ones((3, 2), np.float32)),
+     TypeError, r"Linear\.weight is a Parameter, got ndarray: set its values with \.weight\.data\[\.\.\.\] = array"),
+    ("GELU on float16", lambda: GELU()(np.full((1, 2), 4.0, np.float16)), TypeError,
+     r"GELU: float16 is not supported: .* \(GELU is NaN at x = 4\)"),
+    ("a float16 Parameter", lambda: Parameter(np.ones(3, np.float16)), TypeError,
+     r"Parameter: float16 is not supported: .*Adam's eps 1e-8 is 0 in float16"),
+    ("Module.to(float16)", lambda: tiny_model().to(np.float16), TypeError, r"Sequential\.to: float16 is not supported"),
+    ("CrossEntropyLoss on float16", lambda: CrossEntropyLoss()(np.zeros((2, 3), np.float16), np.zeros(2, np.int64)),
+     TypeError, r"CrossEntropyLoss: float16 is not supported"),
+    ("fit with another model's optimizer", lambda: fit(tiny_model(), CrossEntropyLoss(), SGD(tiny_model().parameters(),
+                                                                                           lr=0.1), TINY, epochs=1,
+                                                       batch_size=2, seed=0),
+     ValueError, r"fit: the optimizer holds 2 of its 2 parameter\(s\) that are not this model's \(positions \[0, 1\]\)"),
+    ("fit seed -1", lambda: fit_tiny(seed=-1), ValueError, r"fit: seed must be an integer >= 0 or a numpy Generator, got -1"),
+    ("fit seed 1.5", lambda: fit_tiny(seed=1.5), TypeError, r"fit: seed must be an integer >= 0 .*got 1\.5 \(float\)"),
+    ("fit seed None", lambda: fit_tiny(seed=None), ValueError, r"fit needs seed="),
+    ("make_mlp seed '0'", lambda: make_mlp([2, 2], seed="0"), TypeError, r"make_mlp: seed must be an integer >= 0"),
+    ("DataLoader seed -1", lambda: data.DataLoader(X, Y, 4, seed=-1), ValueError,
+     r"DataLoader\(shuffle=True\): seed must be an integer >= 0"),
+    ("make_xor seed 0.5", lambda: data.make_xor(4, seed=0.5), TypeError, r"make_xor: seed must be an integer >= 0"),
 ]
 
 

@@ -62,6 +62,13 @@ def seeded_rng(owner, seed):
     so that every run of the caller can be repeated."""
     if seed is None:
         raise ValueError(f"{owner} needs seed= (an int or a numpy Generator) so that runs are reproducible")
+    if isinstance(seed, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)):
+        return np.random.default_rng(seed)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):  # NumPy's own words are about "entropy"
+        raise TypeError(f"{owner}: seed must be an integer >= 0 or a numpy Generator, got {seed!r} "
+                        f"({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{owner}: seed must be an integer >= 0 or a numpy Generator, got {seed!r}")
     return np.random.default_rng(seed)
 
 
@@ -93,7 +100,20 @@ def float_array(owner, x, expected="a floating-point input"):
     x = np.asarray(x)
     if x.dtype.kind != "f":
         raise TypeError(f"{owner} expected {expected}, got dtype {x.dtype}")
+    supported_dtype(owner, x.dtype)
     return x
+
+
+#: Why float16 is refused rather than half supported: 3 significant digits and a largest value of 65504.
+FLOAT16 = ("float16 is not supported: its range ends at 65504 and its smallest step near 1 is 0.001, so "
+           "intermediate values overflow (GELU is NaN at x = 4) and small constants vanish (Adam's eps 1e-8 "
+           "is 0 in float16); use float32 (or float64)")
+
+
+def supported_dtype(owner, dtype):
+    """Refuse float16 (see ``FLOAT16``); every other floating dtype computes correctly."""
+    if np.dtype(dtype) == np.float16:
+        raise TypeError(f"{owner}: {FLOAT16}")
 
 
 def _input_contract(module):
@@ -323,3 +343,17 @@ def augment(function):
     if function is not None and not callable(function):
         raise TypeError(f"fit: augment must be a function augment(x_batch, rng), got {type(function).__name__}")
     return function
+
+
+def optimizer_of(model, optimizer):
+    """Refuse an optimizer holding parameters that are not ``model``'s: it was built for another model,
+    so ``fit`` would train nothing (or step arrays no backward ever fills). A subset is fine (freezing)."""
+    held = getattr(optimizer, "params", None)
+    if held is None:
+        return
+    own = {id(param) for _, param in model.named_parameters()}
+    foreign = [index for index, param in enumerate(held) if id(param) not in own]
+    if foreign:
+        raise ValueError(f"fit: the optimizer holds {len(foreign)} of its {len(held)} parameter(s) that are not "
+                         f"this model's (positions {foreign[:5]}{' ...' if len(foreign) > 5 else ''}): it was built "
+                         "for another model; build it from this model: SGD(model.parameters(), ...)")

@@ -35,6 +35,7 @@ __all__ = [
     "History",
     "Evaluation",
     "TrainingDiverged",
+    "TrainingInterrupted",
     "fit",
     "Trainer",
     "evaluate",
@@ -118,6 +119,20 @@ class TrainingDiverged(FloatingPointError):
         self.step = step
         self.parameter = parameter
         self.loss = loss
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (a ``KeyboardInterrupt``) stopped ``fit``; ``history`` keeps every finished epoch.
+
+    A ``KeyboardInterrupt`` itself, so code that catches that still does. ``history.epochs`` counts
+    the finished epochs; ``history.step_loss`` also holds the steps of the interrupted one.
+    ``epoch`` and ``step`` (from 0) say where it stopped.
+    """
+
+    def __init__(self, history, *, epoch, step):
+        super().__init__(f"training interrupted at epoch {epoch}, step {step}, after {history.epochs} finished "
+                         "epoch(s); their History is on this exception's .history")
+        self.history, self.epoch, self.step = history, epoch, step
 
 
 class Evaluation(tuple):
@@ -225,12 +240,24 @@ class EarlyStopping(Callback):
 
 
 class _Schedule(Callback):
-    """Base of the learning-rate schedules: remembers the optimizer's starting rate."""
+    """Base of the learning-rate schedules: remembers the optimizer's starting rate.
+
+    That is the rate the optimizer was given, not the one an earlier schedule left in it: a second
+    ``fit`` with the same optimizer and a fresh schedule starts from the same rate as the first
+    (a rate you set yourself in between is kept). Each schedule notes ``(base, last rate it set)``
+    on the optimizer to tell the two apart.
+    """
 
     base_lr = None
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
-        self.base_lr = _get_lr(optimizer)
+        current = _get_lr(optimizer)
+        base, left_behind = getattr(optimizer, "_scheduled_lr", (None, None))
+        self.base_lr = base if current == left_behind else current
+
+    def set_lr(self, optimizer, lr):
+        _set_lr(optimizer, lr)
+        optimizer._scheduled_lr = (self.base_lr, _get_lr(optimizer))
 
 
 class StepLR(_Schedule):
@@ -244,7 +271,7 @@ class StepLR(_Schedule):
         self.gamma = _validate.real("StepLR", "gamma", gamma, low=0)
 
     def on_epoch_end(self, history, model, optimizer):
-        _set_lr(optimizer, self.base_lr * self.gamma ** (history.epochs // self.step_size))
+        self.set_lr(optimizer, self.base_lr * self.gamma ** (history.epochs // self.step_size))
         return False
 
 
@@ -279,7 +306,7 @@ class CosineWithWarmup(_Schedule):
         return self.min_lr + (self.base_lr - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
     def on_step_begin(self, step, optimizer):
-        _set_lr(optimizer, self.lr_at(step))
+        self.set_lr(optimizer, self.lr_at(step))
 
 
 def _get_lr(optimizer):
@@ -330,7 +357,9 @@ def predict(model, x, *, batch_size=1000):
     if x.ndim < 1 or len(x) == 0:
         raise ValueError(f"predict: x must hold at least one example, got shape {x.shape}")
     with _restore_mode(model, False):
-        return np.concatenate([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+        # Each batch a copy: a layer that writes into its input (a learner's in-place ReLU) must not
+        # overwrite the caller's x.
+        return np.concatenate([model(x[i : i + batch_size].copy()) for i in range(0, len(x), batch_size)])
 
 
 def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
@@ -344,7 +373,7 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
     total_loss, total_correct = 0.0, 0
     with _restore_mode(model, False):
         for start in range(0, len(x), batch_size):
-            xb, yb = x[start : start + batch_size], y[start : start + batch_size]
+            xb, yb = x[start : start + batch_size].copy(), y[start : start + batch_size]  # copy: as in predict
             output = model(xb)
             if loss_fn is not None:
                 total_loss += float(loss_fn(output, yb)) * len(xb)
@@ -386,8 +415,9 @@ def fit(model, loss_fn, optimizer, train, *, val=None, epochs, batch_size, callb
     batch_size = _validate.fit_batches(len(x), batch_size, drop_last)
     callbacks = _validate.callbacks("fit", callbacks, Callback)
     augment = _validate.augment(augment)
+    _validate.optimizer_of(model, optimizer)
 
-    rng = np.random.default_rng(seed)  # one generator for the shuffle and for augment
+    rng = _validate.seeded_rng("fit", seed)  # one generator for the shuffle and for augment
     batches = DataLoader(x, y, batch_size, drop_last=drop_last, seed=rng)
     history = History(steps_per_epoch=len(batches))
     if record_grad_norms:
@@ -411,6 +441,10 @@ class Trainer:
         self.epoch, self.step_index, self.batch_rows, self.batch_x = 0, -1, None, None
         self._hooks = {name: [c for c in self.callbacks if getattr(type(c), name) is not getattr(Callback, name)]
                        for name in _STEP_HOOKS}
+        # Where the model keeps state a forward pass changes (BatchNorm's running statistics): put back
+        # when a step is refused, so that a refused batch leaves no trace.
+        self._buffers = [(module, name) for _, module in getattr(model, "named_modules", lambda: ())()
+                         for name in getattr(module, "_buffers", {})]
 
     def fit(self, batches, epochs, val=None):
         """Train for ``epochs`` passes over ``batches`` (a ``DataLoader``), validating on ``val = (x, y)``
@@ -423,21 +457,29 @@ class Trainer:
         # same event once, as TrainingDiverged with its step, layer and likely cause.
         with _restore_mode(model, True), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                for self.epoch in range(epochs):
-                    started = time.perf_counter()
-                    self.fit_epoch(batches)
-                    if val is not None:
-                        self._record_validation(*val)
-                    history.lr.append(_get_lr(optimizer))
-                    history.seconds.append(time.perf_counter() - started)
-                    # Every callback sees every epoch, even after one has asked to stop.
-                    if any([bool(c.on_epoch_end(history, model, optimizer)) for c in self.callbacks]):
-                        history.stopped_early = True
-                        break
+                self._run_epochs(batches, epochs, val)
+            except KeyboardInterrupt as interrupt:
+                if isinstance(interrupt, TrainingInterrupted):
+                    raise
+                raise TrainingInterrupted(history, epoch=self.epoch, step=self.step_index) from interrupt
             finally:
                 for callback in self.callbacks:
                     callback.on_train_end(history, model, optimizer)
         return history
+
+    def _run_epochs(self, batches, epochs, val):
+        model, optimizer, history = self.model, self.optimizer, self.history
+        for self.epoch in range(epochs):
+            started = time.perf_counter()
+            self.fit_epoch(batches)
+            if val is not None:
+                self._record_validation(*val)
+            history.lr.append(_get_lr(optimizer))
+            history.seconds.append(time.perf_counter() - started)
+            # Every callback sees every epoch, even after one has asked to stop.
+            if any([bool(c.on_epoch_end(history, model, optimizer)) for c in self.callbacks]):
+                history.stopped_early = True
+                break
 
     def fit_epoch(self, batches):
         """One pass over freshly shuffled ``batches``; appends the epoch's training loss (and accuracy) to
@@ -459,20 +501,30 @@ class Trainer:
             self.history.train_acc.append(correct_sum / seen)
 
     def step(self, xb, yb):
-        """One step of minibatch gradient descent, as in the module docstring -> ``(output, loss)``."""
+        """One step of minibatch gradient descent, as in the module docstring -> ``(output, loss)``.
+
+        A step refused before the update (a layer refusing its input, a non-finite loss or gradient)
+        leaves no trace: the weights are untouched, and buffers the forward pass changed are put back.
+        """
         self.step_index += 1
         self._hook("on_step_begin", self.step_index, self.optimizer)
+        saved = [(module, name, getattr(module, name).copy()) for module, name in self._buffers]
         try:
-            output = self.model(xb)
-        except ValueError as error:
-            self._hook("on_forward_error", self, error)
+            try:
+                output = self.model(xb)
+            except ValueError as error:
+                self._hook("on_forward_error", self, error)
+                raise
+            loss = float(self.loss_fn(output, yb))
+            self.history.step_loss.append(loss)
+            self._hook("on_loss", self, loss)
+            self.optimizer.zero_grad()
+            backward_for_step(self.model, self.loss_fn.backward())
+            self._hook("on_backward_end", self)
+        except BaseException:
+            for module, name, array in saved:
+                getattr(module, name)[...] = array
             raise
-        loss = float(self.loss_fn(output, yb))
-        self.history.step_loss.append(loss)
-        self._hook("on_loss", self, loss)
-        self.optimizer.zero_grad()
-        backward_for_step(self.model, self.loss_fn.backward())
-        self._hook("on_backward_end", self)
         self.optimizer.step()
         return output, loss
 
@@ -509,6 +561,7 @@ class DivergenceCheck(Callback):
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
         self.named_params = list(model.named_parameters())
+        self.epochs = epochs
         self.explosion_bound, self.steps_above = None, 0
         self.norm_sums, self.steps_in_epoch = 0.0, 0
 
@@ -523,6 +576,7 @@ class DivergenceCheck(Callback):
 
     def on_loss(self, trainer, loss):
         """Raise if the loss is not finite or has stayed exploded for too long."""
+        self._trainer = trainer
         if not math.isfinite(loss):
             self._check_batch(trainer)
             raise self._diverged(trainer, loss)
@@ -550,6 +604,10 @@ class DivergenceCheck(Callback):
             for (name, _), total in zip(self.named_params, self.norm_sums):
                 history.grad_norms[name].append(float(total / self.steps_in_epoch))
             self.norm_sums, self.steps_in_epoch = 0.0, 0
+        # A short run can end before the explosion rule's EXPLOSION_STEPS: it must not end silently
+        # with its last epoch's loss still far above the bound.
+        if history.epochs == self.epochs and history.train_loss[-1] > self.explosion_bound:
+            raise self._diverged(self._trainer, history.train_loss[-1], ended_above=self.explosion_bound)
         return False
 
     @staticmethod
@@ -568,11 +626,15 @@ class DivergenceCheck(Callback):
     def _first_nonfinite_weight(self):
         return next((name for name, p in self.named_params if not np.isfinite(p.data).all()), None)
 
-    def _diverged(self, trainer, loss, *, parameter=None, in_forward=False, exploded_above=None):
+    def _diverged(self, trainer, loss, *, parameter=None, in_forward=False, exploded_above=None, ended_above=None):
         epoch, step, history = trainer.epoch, trainer.step_index, trainer.history
         where = (f"epoch {epoch}, step {step} (step {step - epoch * history.steps_per_epoch} of the epoch; "
                  f"both count from 0)")
-        if exploded_above is not None:
+        if ended_above is not None:
+            what = (f"the run ended with its last epoch's training loss ({loss:.3g}) above {ended_above:.3g} "
+                    f"({EXPLOSION_FACTOR:g} x the first step's loss, or x 1 if that was below 1): finite, but "
+                    f"exploded, and too short for the {EXPLOSION_STEPS}-step rule")
+        elif exploded_above is not None:
             what = (f"the loss ({loss:.3g}) has stayed above {exploded_above:.3g} ({EXPLOSION_FACTOR:g} x the first "
                     f"step's loss, or x 1 if that was below 1) for {EXPLOSION_STEPS} steps in a row: finite, but "
                     f"exploded")
@@ -669,7 +731,7 @@ def make_mlp(sizes, *, activation="relu", init=None, dropout=0.0, norm=None, see
     dropout = _validate.real("make_mlp", "dropout", dropout, low=0, high=1, high_open=True)
     if init is None:
         init = "xavier_normal" if activation_class in (act.Tanh, act.Sigmoid) else "he_normal"
-    rng = np.random.default_rng(seed)
+    rng = _validate.seeded_rng("make_mlp", seed)
     layers = []
     for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
         layers.append(Linear(fan_in, fan_out, init=init, rng=rng, dtype=dtype))

@@ -30,6 +30,10 @@ class Module:
         return module
 
     def __setattr__(self, name, value):
+        if name in self._parameters and not isinstance(value, Parameter):
+            # Taken as a plain attribute, the array would vanish from parameters() and state_dict().
+            raise TypeError(f"{type(self).__name__}.{name} is a Parameter, got {type(value).__name__}: set its "
+                            f"values with .{name}.data[...] = array, or assign Parameter(array)")
         self._parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -107,6 +111,7 @@ class Module:
 
     def to(self, dtype):
         """Convert every parameter (and its grad) and buffer to ``dtype`` in place; returns self."""
+        _validate.supported_dtype(f"{type(self).__name__}.to", dtype)
         for _, param in self.named_parameters():
             param.data = param.data.astype(dtype)
             param.grad = param.grad.astype(dtype)
@@ -116,10 +121,15 @@ class Module:
         return self
 
     def state_dict(self):
-        """Copies of all parameters and buffers, keyed by dotted name in torch's order."""
-        state = {}
+        """Copies of all parameters and buffers, keyed by dotted name in torch's order.
+
+        A Parameter shared by two layers (weight tying) is saved once, under its first name, as
+        ``named_parameters`` lists it: ``load_state_dict`` then fills both layers.
+        """
+        state, seen = {}, set()
         for prefix, module in self.named_modules():
-            arrays = [(name, param.data) for name, param in module._parameters.items()]
+            arrays = [(name, param.data) for name, param in module._parameters.items()
+                      if id(param) not in seen and not seen.add(id(param))]
             for name, array in arrays + list(module._buffers.items()):
                 state[f"{prefix}.{name}" if prefix else name] = array.copy()
         return state

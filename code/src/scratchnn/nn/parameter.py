@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from .. import _validate
+
 
 class Parameter:
     """A trainable array ``data`` and its gradient ``grad`` (same shape and dtype).
@@ -11,6 +13,7 @@ class Parameter:
 
     def __init__(self, data):
         self.data = np.asarray(data)
+        _validate.supported_dtype("Parameter", self.data.dtype)
         self.grad = np.zeros_like(self.data)
 
     def zero_grad(self):

@@ -248,6 +248,18 @@ def test_a_second_fit_with_a_fresh_schedule_starts_from_the_optimizers_initial_r
     assert second.lr == pytest.approx(first.lr)  # before: the second run's base was the first run's final rate
 
 
+def test_a_rate_set_by_hand_between_two_fits_is_the_next_schedules_base():
+    x, y = _blobs()
+    model = Sequential(Linear(4, 3, rng=0))
+    optimizer = SGD(model.parameters(), lr=0.1)
+    fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=2, batch_size=16, seed=0, progress=False,
+        callbacks=[StepLR(step_size=1, gamma=0.5)])
+    optimizer.lr = 0.01  # fine-tuning: a deliberate lower rate
+    second = fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=2, batch_size=16, seed=0, progress=False,
+                 callbacks=[StepLR(step_size=1, gamma=0.5)])
+    assert second.lr == pytest.approx([0.01, 0.005])  # StepLR halves after each epoch, from the rate set by hand
+
+
 def test_fit_refuses_an_optimizer_that_holds_another_models_parameters():
     x, y = _blobs()
     model, other = Sequential(Linear(4, 3, rng=0)), Sequential(Linear(4, 3, rng=1))

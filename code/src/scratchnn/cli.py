@@ -25,7 +25,7 @@ from .data import mnist as mnist_module
 from .data.mnist import CACHE_ENV, _to_stderr
 from .nn import CrossEntropyLoss
 from .nn.init import INITIALIZERS
-from .train import ACTIVATIONS, Callback, CosineWithWarmup, History, TrainingDiverged, evaluate, fit, make_mlp
+from .train import ACTIVATIONS, CosineWithWarmup, History, TrainingDiverged, evaluate, fit, make_mlp
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -263,17 +263,16 @@ def _cli_train(args):
         loss_fn = CrossEntropyLoss()
         print(f"model: {'-'.join(map(str, sizes))} {args.activation}, {sum(p.data.size for p in model.parameters()):,} "
               f"parameters; {args.optimizer} lr {lr:g}; batch {args.batch_size}; {args.epochs} epoch(s); seed {args.seed}")
-        finished = _FinishedEpochs()
         started = time.perf_counter()
         try:
             history = fit(model, loss_fn, optimizer, train_set, val=val_set, epochs=args.epochs,
-                          batch_size=args.batch_size, callbacks=[*callbacks, finished], seed=args.seed,
+                          batch_size=args.batch_size, callbacks=callbacks, seed=args.seed,
                           progress=args.progress, augment=augment)
         except TrainingDiverged as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        except KeyboardInterrupt as interrupt:
-            history = getattr(interrupt, "history", None) or finished.history
+        except KeyboardInterrupt as interrupt:  # fit raises TrainingInterrupted, which carries the History
+            history = getattr(interrupt, "history", None)
             print(f"\ninterrupted (Ctrl-C) after {_epochs_done(history)} finished epoch(s) of {args.epochs}; "
                   "no test accuracy measured", file=sys.stderr)
             _report(args, history, lr, sizes, time.perf_counter() - started, None, None)
@@ -287,15 +286,6 @@ def _cli_train(args):
         if limiter is not None:
             limiter.unregister()
     return _report(args, history, lr, sizes, train_seconds, test_loss, test_acc)
-
-
-class _FinishedEpochs(Callback):
-    """Keeps a reference to the History ``fit`` fills, so an interrupted run can still report its epochs."""
-
-    history = None
-
-    def on_epoch_end(self, history, model, optimizer):
-        self.history = history
 
 
 def _epochs_done(history):

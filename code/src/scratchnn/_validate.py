@@ -139,7 +139,8 @@ def module_input(module, x):
         raise ValueError(f"{name} expected input of shape {expected}, got shape {x.shape}")
     if len(x) < min_batch:
         raise ValueError(f"{name} expected more than {min_batch - 1} sample per batch in training, got shape {x.shape}")
-    return x.astype(module.weight.data.dtype, copy=False)
+    weight = getattr(module, "weight", None)
+    return x if weight is None else x.astype(weight.data.dtype, copy=False)
 
 
 class NonFiniteInputError(ValueError):

@@ -281,3 +281,22 @@ def test_a_learners_layer_used_twice_is_refused_too():
     relu = MyReLU()
     with pytest.raises(ValueError, match="the same module object .* appears twice, at positions 1 and 3"):
         Sequential(Linear(2, 2), relu, Linear(2, 2), relu)
+
+
+def test_a_module_of_your_own_gets_the_checks_around_its_methods():
+    class Double(Module):
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, grad_output):
+            return 2 * grad_output
+
+    with pytest.raises(RuntimeError, match=r"Double\.backward\(\) called before forward\(\)"):
+        Double().backward(np.ones(3))
+    with pytest.raises(TypeError, match="Double expected a floating-point input, got dtype int64"):
+        Double()(np.ones(3, dtype=np.int64))
+    layer = Double()
+    layer(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"Double\.backward expected grad_output of shape \(2, 3\)"):
+        layer.backward(np.ones((3, 2)))
+    assert np.array_equal(layer.backward(np.ones((2, 3))), np.full((2, 3), 2.0))

@@ -77,3 +77,19 @@ def test_nothing_but_the_command_line_imports_the_project_tools():
 def test_no_module_finds_files_through_its_own_location():
     for module, path in _modules():
         assert "__file__" not in path.read_text(), f"{module} locates files from its own path"
+
+
+def test_the_taught_forward_and_backward_hold_only_their_maths():
+    # Checks run around them (scratchnn._validate, wrapped by Module and Loss); speed tricks live in _fast.
+    import inspect
+
+    for name in scratchnn.nn.__all__:
+        cls = getattr(scratchnn.nn, name)
+        if cls in (scratchnn.nn.Module, scratchnn.nn.Loss):  # the base classes: "implement forward" errors
+            continue
+        for method in ("forward", "backward"):
+            if not (inspect.isclass(cls) and method in vars(cls)):
+                continue
+            source = inspect.getsource(vars(cls)[method])
+            for word in ("raise", "_validate", "isinstance", "np.asarray", "out="):
+                assert word not in source, f"{name}.{method} contains {word!r}"

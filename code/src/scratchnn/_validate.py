@@ -82,6 +82,21 @@ def _interval(low, high, low_open, high_open):
     return "finite"
 
 
+def parameter_list(owner, params, parameter_class):
+    """A non-empty list of distinct ``Parameter`` objects -> list. The same Parameter twice would be
+    stepped twice per step (torch refuses it too)."""
+    if isinstance(params, parameter_class):
+        raise TypeError(f"{owner} expected a list of Parameters, got one Parameter: pass model.parameters() or [param]")
+    params = list(params)
+    if not params:
+        raise ValueError(f"{owner} got an empty parameter list")
+    for p in params:
+        if not isinstance(p, parameter_class):
+            raise TypeError(f"{owner} expected Parameters, got {type(p).__name__}")
+    distinct(owner, "Parameter", enumerate(params))
+    return params
+
+
 def sequential_modules(modules):
     """Refuse what cannot be a layer of a ``Sequential`` (``forward(x)`` and ``backward(grad_output)`` are the
     contract of ``scratchnn.checks``), and the same object at two positions."""
@@ -144,7 +159,8 @@ def module_input(module, x):
         raise ValueError(f"{name} expected input of shape {expected}, got shape {x.shape}")
     if len(x) < min_batch:
         raise ValueError(f"{name} expected more than {min_batch - 1} sample per batch in training, got shape {x.shape}")
-    return x.astype(module.weight.data.dtype, copy=False)
+    weight = getattr(module, "weight", None)
+    return x if weight is None else x.astype(weight.data.dtype, copy=False)
 
 
 class NonFiniteInputError(ValueError):

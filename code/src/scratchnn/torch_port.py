@@ -109,10 +109,8 @@ def _linear_from_torch(twin):
 _TORCH_ARGUMENT = {"axis": "dim"}
 
 
-def _twin_pairs():
-    """``(scratchnn class, torch class)`` for every parameter-free layer of scratchnn.nn that torch.nn has."""
-    return [(ours, getattr(torch.nn, ours.__name__)) for ours in parameterless_layers()
-            if hasattr(torch.nn, ours.__name__)]
+#: scratchnn class -> torch class, for every parameter-free layer of scratchnn.nn that torch.nn has.
+_TWINS = {ours: getattr(torch.nn, ours.__name__) for ours in parameterless_layers() if hasattr(torch.nn, ours.__name__)}
 
 
 def _twin(source, target_cls, renames):
@@ -127,7 +125,7 @@ def _twin(source, target_cls, renames):
 
 
 def _supported(kind):
-    names = ["Linear"] + [pair[0 if kind == "scratchnn" else 1].__name__ for pair in _twin_pairs()]
+    names = ["Linear"] + [cls.__name__ for cls in (_TWINS if kind == "scratchnn" else _TWINS.values())]
     return ", ".join(names)
 
 
@@ -143,11 +141,8 @@ def to_torch(model):
     for index, module in enumerate(model):
         if isinstance(module, nn.Linear):
             twins.append(_linear_to_torch(module))
-            continue
-        for ours, theirs in _twin_pairs():
-            if type(module) is ours:
-                twins.append(_twin(module, theirs, _TORCH_ARGUMENT))
-                break
+        elif type(module) in _TWINS:
+            twins.append(_twin(module, _TWINS[type(module)], _TORCH_ARGUMENT))
         else:
             raise TypeError(f"to_torch cannot port layer {index} "
                             f"({type(module).__name__}); "
@@ -159,15 +154,13 @@ def from_torch(torch_model):
     """The scratchnn ``Sequential`` twin of a ``torch.nn.Sequential`` (weights copied to NumPy)."""
     if not isinstance(torch_model, torch.nn.Sequential):
         raise TypeError(f"from_torch expected a torch.nn.Sequential, got {type(torch_model).__name__}")
+    ours = {theirs: ours for ours, theirs in _TWINS.items()}
     modules = []
     for index, twin in enumerate(torch_model):
         if type(twin) is torch.nn.Linear:
             modules.append(_linear_from_torch(twin))
-            continue
-        for ours, theirs in _twin_pairs():
-            if type(twin) is theirs:
-                modules.append(_twin(twin, ours, {b: a for a, b in _TORCH_ARGUMENT.items()}))
-                break
+        elif type(twin) in ours:
+            modules.append(_twin(twin, ours[type(twin)], {b: a for a, b in _TORCH_ARGUMENT.items()}))
         else:
             raise TypeError(f"from_torch cannot port layer {index} ({type(twin).__name__}); "
                             f"supported: {_supported('torch')}")

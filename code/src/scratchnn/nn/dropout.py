@@ -25,7 +25,7 @@ class Dropout(Module):
         keep = self.rng.random(x.shape, dtype=np.float32) >= self.p
         # p == 1 drops everything (as torch does) instead of dividing by zero.
         scale = 0.0 if self.p == 1.0 else 1.0 / (1.0 - self.p)
-        self._scaled_mask = keep * np.asarray(scale, dtype=x.dtype)
+        self._scaled_mask = keep * x.dtype.type(scale)  # in x's precision
         return x * self._scaled_mask
 
     def backward(self, grad_output):

@@ -12,17 +12,7 @@ class Optimizer:
     """
 
     def __init__(self, params, lr):
-        if isinstance(params, Parameter):
-            raise TypeError(f"{type(self).__name__} expected a list of Parameters, got one Parameter: "
-                            "pass model.parameters() or [param]")
-        self.params = list(params)
-        if not self.params:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
-        for p in self.params:
-            if not isinstance(p, Parameter):
-                raise TypeError(f"{type(self).__name__} expected Parameters, got {type(p).__name__}")
-        # The same Parameter twice would be stepped twice per step (torch refuses it too).
-        _validate.distinct(type(self).__name__, "Parameter", enumerate(self.params))
+        self.params = _validate.parameter_list(type(self).__name__, params, Parameter)
         self.lr = lr
 
     @property

@@ -257,7 +257,10 @@ class _Schedule(Callback):
 
     def set_lr(self, optimizer, lr):
         _set_lr(optimizer, lr)
-        optimizer._scheduled_lr = (self.base_lr, _get_lr(optimizer))
+        try:
+            optimizer._scheduled_lr = (self.base_lr, _get_lr(optimizer))
+        except AttributeError:  # an optimizer of your own with __slots__: each fit starts from its current rate
+            pass
 
 
 class StepLR(_Schedule):

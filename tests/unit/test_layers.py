@@ -100,3 +100,18 @@ def test_linear_passes_gradient_check():
     errors = check_module(Linear(6, 4, rng=rng), rng.standard_normal((5, 6)))
     assert set(errors) == {"input", "weight", "bias"}
     assert max(errors.values()) < 1e-6, errors
+
+
+def test_the_training_step_adds_to_a_gradient_that_is_not_zero():
+    # _fast writes x^T g straight into a zeroed gradient; one that already holds a value (a weight used
+    # twice) must be added to.
+    rng = np.random.default_rng(1)
+    layer = Linear(4, 3, rng=0, dtype=np.float64)
+    x, g = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    layer(x)
+    layer.weight.grad[...] = 1.0
+    backward_for_step(layer, g)
+    np.testing.assert_allclose(layer.weight.grad, 1.0 + x.T @ g)
+    layer.zero_grad()
+    backward_for_step(layer, g)
+    np.testing.assert_allclose(layer.weight.grad, x.T @ g)

@@ -112,7 +112,8 @@ def sequential_modules(modules):
 # --- arrays into and out of modules ----------------------------------------------------------------
 def float_array(owner, x, expected="a floating-point input"):
     """``x`` as an array of a floating dtype, or a TypeError naming ``owner``."""
-    x = np.asarray(x)
+    if type(x) is not np.ndarray:
+        x = np.asarray(x)
     if x.dtype.kind != "f":
         raise TypeError(f"{owner} expected {expected}, got dtype {x.dtype}")
     supported_dtype(owner, x.dtype)
@@ -178,17 +179,18 @@ def module_output(module, x, y):
     mixes_rows = isinstance(getattr(module, "in_features", None), int)  # Linear
     if mixes_rows and not np.isfinite(y).all() and not np.isfinite(x).all():
         raise NonFiniteInputError(f"{type(module).__name__} received an input of shape {x.shape} containing NaN or inf")
-    object.__setattr__(module, "_output_shape", np.shape(y))
+    module.__dict__["_output_shape"] = np.shape(y)
     return y
 
 
 def grad_output(module, grad):
     """Check what goes into ``module.backward``: a forward ran, and ``grad`` has the output's shape."""
-    shape = getattr(module, "_output_shape", None)
+    shape = module.__dict__.get("_output_shape")
     if shape is None:
         raise RuntimeError(f"{type(module).__name__}.backward() called before forward(): "
                            "run a forward pass first, it stores what backward needs")
-    grad = np.asarray(grad)
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
     if grad.shape != shape:
         raise ValueError(f"{type(module).__name__}.backward expected grad_output of shape {shape} "
                          f"(the forward output's shape), got {grad.shape}")

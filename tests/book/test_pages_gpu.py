@@ -132,7 +132,7 @@ def test_live_benchmark_says_which_device_it_ran_on(page):
 def test_outputs_fit_the_page(page):
     for block in page.select("div.cell_output pre"):
         for line in block.get_text().splitlines():
-            assert len(line) <= 90, f"output line of {len(line)} characters: {line!r}"
+            assert len(line) <= 72, f"output line of {len(line)} characters: {line!r}"
 
 
 def test_dgx_spark_facts_cite_nvidia_and_no_test_data_leaks(page):

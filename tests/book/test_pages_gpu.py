@@ -168,7 +168,7 @@ def test_a_committed_record_shows_in_every_step(tmp_path):
     outputs = []
     for cell in json.loads(executed.read_text(encoding="utf-8"))["cells"]:
         for output in cell.get("outputs", []):
-            outputs.append(output.get("text", "") + "".join(output.get("data", {}).get("text/markdown", "")))
+            outputs.append("".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/markdown", "")))
     text = "\n".join(outputs)
     assert "No DGX Spark record" not in text and "`fixture.json`: NVIDIA GB10 (TEST-DATA), 2000-01-01 (DGX Spark)" in text
     assert "**`fixture.json`** — NVIDIA GB10 (TEST-DATA), float32" in text  # Step 3: the GPU table

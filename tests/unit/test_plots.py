@@ -66,9 +66,10 @@ def test_fit_to_page_keeps_a_wide_figure_within_the_text_column():
     fig = plots.training_curves(History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.6], train_acc=[0.5, 0.7],
                                         val_acc=[0.4, 0.6]))
     assert fig.get_figwidth() * fig.dpi <= plots.PAGE_WIDTH_PX
-    assert fig.axes[0].get_legend() is not None and fig.axes[1].get_legend() is None
-    below = plots.legend_below(fig, fig.axes[0])
-    assert below in fig.legends and len(below.get_texts()) == 2 and fig.axes[0].get_legend() is None
+    # One legend, under both panels: no legend over the curves.
+    assert fig.axes[0].get_legend() is None and fig.axes[1].get_legend() is None
+    (below,) = fig.legends
+    assert len(below.get_texts()) == 2
 
 
 def test_book_style_asks_ipython_for_retina_pngs_even_before_pyplot_is_loaded():

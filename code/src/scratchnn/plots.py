@@ -143,15 +143,23 @@ def legend_below(fig, ax=None, *, ncols=None):
 
     Collects the labelled lines of ``ax`` (default: the figure's first axes holding labels; pass
     the axes when panels repeat the same labels), removes that axes' own legend, and lays the
-    entries out in ``ncols`` columns (default: one row of at most four).
+    entries out in at most ``ncols`` columns (default four), fewer when a row of long labels would
+    be wider than the figure.
     """
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
     sources = [ax] if ax is not None else [a for a in fig.axes if a.get_legend_handles_labels()[1]][:1]
     if not sources:
         raise ValueError("legend_below: no axes of this figure has a labelled artist")
     handles, labels = sources[0].get_legend_handles_labels()
     if sources[0].get_legend() is not None:
         sources[0].get_legend().remove()
-    return fig.legend(handles, labels, loc="outside lower center", ncols=ncols or min(4, len(labels)))
+    # An entry is its label (about 0.6 em a character) plus the line sample and gaps (about 4 em).
+    em = FontProperties(size=rcParams["legend.fontsize"]).get_size_in_points()
+    widest = max(len(line) for label in labels for line in label.splitlines()) * 0.6 * em + 4 * em
+    fitting = max(1, int(fig.get_figwidth() * 72 // widest))
+    return fig.legend(handles, labels, loc="outside lower center", ncols=min(ncols or 4, fitting, len(labels)))
 
 
 # Dash pattern and marker per series of compare_lines: with the colour, no two series look alike,
@@ -225,8 +233,8 @@ def training_curves(histories, *, title=None, log_loss=False):
 
     ``histories`` is a ``History`` or a mapping ``label -> History`` to compare runs (one colour
     per run). Loss is the top panel, accuracy the bottom one, sharing the epoch axis: stacked, both
-    stay readable on a phone. The accuracy panel is left out when no run recorded accuracy. The
-    legend sits in the loss panel only.
+    stay readable on a phone. The accuracy panel is left out when no run recorded accuracy. One
+    legend for both panels, below them, where it covers no curve.
     """
     runs = _histories(histories)
     with_acc = any(h.train_acc or h.val_acc for _, h in runs)
@@ -246,9 +254,8 @@ def training_curves(histories, *, title=None, log_loss=False):
         ax.xaxis.get_major_locator().set_params(integer=True)
     # The panels share the epoch axis: one label, under the bottom panel.
     panels[-1][1].set_xlabel("epoch")
-    # Both panels show the same runs: one legend, in the loss panel, is enough. (A chapter that
-    # compares many runs can move it under the panels with legend_below.)
-    axes[0, 0].legend()
+    # Both panels show the same runs: one legend, under the panels.
+    legend_below(fig, axes[0, 0], ncols=2 if len(runs) > 1 else None)
     if log_loss:
         axes[0, 0].set_yscale("log")
     if title:
@@ -319,14 +326,16 @@ def gradient_norms(norms, *, title=None, log=True, xlabel="layer (input → outp
     for index, (label, per_layer) in enumerate(runs.items()):
         names = list(per_layer)
         values = np.asarray([per_layer[name] for name in names], dtype=float)
-        ax.plot(np.arange(len(names)), values, marker="o", color=f"C{index % 7}", label=label)
+        linestyle, marker = LINE_STYLES[index % len(LINE_STYLES)]  # runs that meet stay apart
+        ax.plot(np.arange(len(names)), values, linestyle=linestyle, marker=marker, color=f"C{index % 7}",
+                label=label)
         ax.set_xticks(np.arange(len(names)), names, rotation=45 if len(names) > 6 else 0, ha="right" if len(names) > 6 else "center")
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("gradient norm ‖∂L/∂W‖₂")
     if any(label is not None for label in runs):
-        ax.legend()
+        legend_below(fig, ax, ncols=min(3, len(runs)))
     if title:
         ax.set_title(title)
     return fig
@@ -361,7 +370,7 @@ def regularization_sweep(strengths, train_scores, test_scores, *, xlabel="regula
                 ax.axhline(value, color=color, linestyle=":", label=f"{split}, λ = 0")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend()
+    legend_below(fig, ax, ncols=2)
     if title:
         ax.set_title(title)
     return fig
@@ -398,7 +407,7 @@ def decision_boundary(model, x, y, *, resolution=300, padding=0.5, title=None):
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal")
     ax.grid(False)
-    ax.legend(loc="upper right", fontsize=9)
+    legend_below(fig, ax)
     if title:
         ax.set_title(title)
     return fig

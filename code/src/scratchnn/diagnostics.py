@@ -345,17 +345,16 @@ def _validation_rise(history):
                     final_train_loss=train[-1])
     fires_at = f"above {OVERFIT_VAL_RISE:.0%}"
     if epochs_since_best == 0:
-        return False, evidence, Check("validation loss rise", "0%, lowest in the last epoch", fires_at)
+        return False, evidence, Check("validation loss rise", "0% (lowest in the last epoch)", fires_at)
     if fired:
         sentence = (f"the validation loss ended at {last_val:.3g}, {rise:.1%} above its minimum {best:.3g} of "
                     f"epoch {best_epoch + 1} of {len(val)} (overfitting above {OVERFIT_VAL_RISE:.0%}), while "
                     f"the training loss fell from {train[best_epoch]:.3g} to {train[-1]:.3g}.")
         return fired, evidence, sentence
-    value = f"{rise:.1%} over the minimum of epoch {best_epoch + 1} of {len(val)}"
+    value = f"{rise:.1%} since epoch {best_epoch + 1} of {len(val)}"
     note = ""
     if rise > OVERFIT_VAL_RISE and not sustained:
-        note = (f"too recent to call overfitting (the minimum must lie {OVERFIT_MIN_EPOCHS_SINCE_BEST}+ "
-                "epochs before the end)")
+        note = f"too recent: overfitting needs {OVERFIT_MIN_EPOCHS_SINCE_BEST}+ epochs since the minimum"
     elif rise > OVERFIT_VAL_RISE:
         note = "but the training loss did not fall since"
     return fired, evidence, Check("validation loss rise", value, fires_at, note)
@@ -368,9 +367,8 @@ def _accuracy_gap(history):
     fired = gap > OVERFIT_ACC_GAP
     evidence = dict(train_val_acc_gap=gap, final_train_acc=train_acc, final_val_acc=val_acc)
     if not fired:
-        return fired, evidence, Check("train − validation accuracy",
-                                      f"{100 * gap:.1f} points ({train_acc:.1%} vs {val_acc:.1%})",
-                                      f"above {100 * OVERFIT_ACC_GAP:.0f} points")
+        return fired, evidence, Check("train/validation accuracy gap", f"{100 * gap:.1f} points",
+                                      f"above {100 * OVERFIT_ACC_GAP:.0f}")
     sentence = (f"training accuracy {train_acc:.1%} exceeds validation accuracy {val_acc:.1%} by "
                 f"{100 * gap:.1f} points (overfitting above {100 * OVERFIT_ACC_GAP:.0f} points).")
     return fired, evidence, sentence
@@ -455,17 +453,16 @@ def diagnose(history):
                         initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial)
 
     # Healthy: list each check made, its value and threshold, and claim nothing the checks did not test.
-    passed = [Check("highest step loss", f"{peak / initial:.2g}x the first step's {initial:.3g}",
-                    f"above {DIVERGE_SPIKE:g}x"),
-              Check("final training loss", f"{final / initial:.0%} of the first step's", f"above {STALLED_FRACTION:.0%}")]
+    passed = [Check("highest step loss", f"{peak / initial:.2g}x step 1's", f"above {DIVERGE_SPIKE:g}x"),
+              Check("final training loss", f"{final / initial:.0%} of step 1's", f"above {STALLED_FRACTION:.0%}")]
     evidence = dict(final_train_loss=final, loss_fraction_left=final / initial)
     if gradients is not None:
-        passed.append(Check("input / output layer gradient", f"{gradients[-1]:.2g}x", f"below {VANISHING_RATIO:g}x"))
+        passed.append(Check("input/output gradient ratio", f"{gradients[-1]:.2g}x", f"below {VANISHING_RATIO:g}x"))
         evidence["gradient_ratio"] = gradients[-1]
     if history.train_acc:
         passed.append(Check("training accuracy", f"{history.train_acc[-1]:.1%}", f"below {UNDERFIT_ACC:.0%}"))
     else:
-        passed.append(Check("final training loss (no accuracy)", f"{final / initial:.0%} of the first step's",
+        passed.append(Check("final training loss, for underfitting", f"{final / initial:.0%} of step 1's",
                             f"above {UNDERFIT_LOSS_FRACTION:.0%}"))
     for _, part, check in checks:
         passed.append(check)

@@ -367,7 +367,7 @@ def _accuracy_gap(history):
     fired = gap > OVERFIT_ACC_GAP
     evidence = dict(train_val_acc_gap=gap, final_train_acc=train_acc, final_val_acc=val_acc)
     if not fired:
-        return fired, evidence, Check("train/validation accuracy gap", f"{100 * gap:.1f} points",
+        return fired, evidence, Check("train − val accuracy gap", f"{100 * gap:.1f} points",
                                       f"above {100 * OVERFIT_ACC_GAP:.0f}")
     sentence = (f"training accuracy {train_acc:.1%} exceeds validation accuracy {val_acc:.1%} by "
                 f"{100 * gap:.1f} points (overfitting above {100 * OVERFIT_ACC_GAP:.0f} points).")

@@ -326,10 +326,13 @@ def gradient_norms(norms, *, title=None, log=True, xlabel="layer (input → outp
     for index, (label, per_layer) in enumerate(runs.items()):
         names = list(per_layer)
         values = np.asarray([per_layer[name] for name in names], dtype=float)
-        linestyle, marker = LINE_STYLES[index % len(LINE_STYLES)]  # runs that meet stay apart
-        ax.plot(np.arange(len(names)), values, linestyle=linestyle, marker=marker, color=f"C{index % 7}",
-                label=label)
-        ax.set_xticks(np.arange(len(names)), names, rotation=45 if len(names) > 6 else 0, ha="right" if len(names) > 6 else "center")
+        # Own dash and marker, and shifted sideways a little: runs with equal norms stay visible.
+        linestyle, marker = LINE_STYLES[index % len(LINE_STYLES)]
+        shift = (index - (len(runs) - 1) / 2) * 0.08
+        ax.plot(np.arange(len(names)) + shift, values, linestyle=linestyle, marker=marker,
+                color=f"C{index % 7}", label=label)
+        slanted = len(names) > 6 and max(len(str(name)) for name in names) > 3
+        ax.set_xticks(np.arange(len(names)), names, rotation=45 if slanted else 0, ha="right" if slanted else "center")
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)

@@ -242,13 +242,17 @@ def training_curves(histories, *, title=None, log_loss=False):
     panels = [("loss", axes[0, 0])] + ([("acc", axes[1, 0])] if with_acc else [])
     for index, (label, history) in enumerate(runs):
         color = f"C{index % 7}"
+        marker = LINE_STYLES[index % len(LINE_STYLES)][1]
         for metric, ax in panels:
             for split, style in (("train", "-"), ("val", "--")):
                 values = np.asarray(getattr(history, f"{split}_{metric}"), dtype=float)
                 if values.size == 0:
                     continue
                 name = split if label is None else f"{label} ({split})"
-                ax.plot(_epochs_axis(values), values, style, color=color, marker="o", markersize=3, label=name)
+                # Each run its own marker, at staggered epochs on long runs: runs that coincide both show.
+                step = max(1, values.size // 10)
+                ax.plot(_epochs_axis(values), values, style, color=color, marker=marker, markersize=4,
+                        markevery=(index * step // len(runs), step), label=name)
     for metric, ax in panels:
         ax.set_ylabel("loss" if metric == "loss" else "accuracy")
         ax.xaxis.get_major_locator().set_params(integer=True)

@@ -37,11 +37,12 @@ STYLE_FILE = "book.mplstyle"
 # sharp on a 2x screen, no heavier than that.
 PAGE_WIDTH_PX = 672
 SCREEN_DPI = 100
-# On a 390-pixel phone the same column is about this wide, and a figure shrinks to fit it. Its
-# smallest text must still be at least PHONE_TEXT_PX tall there: a figure W inches wide needs text of
-# at least PHONE_TEXT_PX * W * 72 / PHONE_WIDTH_PX points (12 points for the default 6.4 inches).
-PHONE_WIDTH_PX = 350
-PHONE_TEXT_PX = 9.5
+# On a 390-pixel phone the same column is 342 pixels wide (measured), and a figure shrinks to fit
+# it. Its smallest text must still be at least PHONE_TEXT_PX tall there: a figure W inches wide
+# (as saved, legends and labels included) needs text of at least PHONE_TEXT_PX * W * 72 /
+# PHONE_WIDTH_PX points (about 12.6 points for the default 6.4 inches).
+PHONE_WIDTH_PX = 340
+PHONE_TEXT_PX = 9.3
 # The PNG text chunk that says how tall (in the PNG's pixels) a figure's smallest text is; the book's
 # build copies it into the page so that its browser check can measure the text as shown.
 FIGURE_TEXT_KEY = "scratchnn:smallest-text-px"
@@ -95,19 +96,25 @@ def readable_on_a_phone(fig):
     smallest size in points.
 
     A figure ``W`` inches wide is shrunk to ``PHONE_WIDTH_PX`` pixels on a phone, so its text must be
-    at least ``PHONE_TEXT_PX * W * 72 / PHONE_WIDTH_PX`` points (12 for the default 6.4 inches; a
-    narrower figure may use smaller text). Texts at or above that size are left alone.
+    at least ``PHONE_TEXT_PX * W * 72 / PHONE_WIDTH_PX`` points (about 12.6 for the default 6.4
+    inches; a narrower figure may use smaller text). ``W`` is the width the figure is saved at
+    (``bbox_inches="tight"``: with whatever sticks out, such as a wide legend), measured again
+    after the text grows. Texts at or above that size are left alone.
     """
-    needed = PHONE_TEXT_PX * fig.get_figwidth() * 72 / PHONE_WIDTH_PX
-    fig.draw_without_rendering()  # tick labels exist, with their final texts, only once drawn
-    for ax in fig.axes:
-        for axis, labels in (("x", ax.get_xticklabels(which="both")), ("y", ax.get_yticklabels(which="both"))):
-            if any(label.get_fontsize() < needed for label in labels if label.get_text().strip()):
-                ax.tick_params(axis=axis, which="both", labelsize=needed)
-    for text in _texts(fig):
-        if text.get_fontsize() < needed:
-            text.set_fontsize(needed)
-    fig.draw_without_rendering()
+    needed = 0.0
+    for _ in range(3):
+        fig.draw_without_rendering()  # tick labels exist, with their final texts, only once drawn
+        width = max(fig.get_figwidth(), fig.get_tightbbox().width)
+        if PHONE_TEXT_PX * width * 72 / PHONE_WIDTH_PX <= needed + 0.05:
+            break
+        needed = PHONE_TEXT_PX * width * 72 / PHONE_WIDTH_PX
+        for ax in fig.axes:
+            for axis, labels in (("x", ax.get_xticklabels(which="both")), ("y", ax.get_yticklabels(which="both"))):
+                if any(label.get_fontsize() < needed for label in labels if label.get_text().strip()):
+                    ax.tick_params(axis=axis, which="both", labelsize=needed)
+        for text in _texts(fig):
+            if text.get_fontsize() < needed:
+                text.set_fontsize(needed)
     return min((text.get_fontsize() for text in _texts(fig)), default=needed)
 
 

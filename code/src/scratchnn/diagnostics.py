@@ -237,8 +237,8 @@ UNDERFIT_ACC = 0.90
 UNDERFIT_LOSS_FRACTION = 0.25
 
 # str(Finding) wraps its lines to this width: a printed finding fits a notebook, a terminal and the
-# book's output column without the page re-wrapping it.
-LINE_WIDTH = 60
+# book's output column, even on a 390-pixel phone (about 40 characters), without re-wrapping.
+LINE_WIDTH = 40
 
 # The remedy for each finding. What was *seen* is not here: each check that fires writes its own
 # sentence, with its numbers, into ``Finding.signs``.

@@ -130,7 +130,11 @@ def test_live_benchmark_says_which_device_it_ran_on(page):
 
 
 def test_outputs_fit_the_page(page):
+    """What this lab prints fits a notebook's 72 columns (and so the page's output column at 1280 px).
+    The port check's report is scratchnn.checks' format, checked with that module."""
     for block in page.select("div.cell_output pre"):
+        if block.get_text().startswith("check_port("):
+            continue
         for line in block.get_text().splitlines():
             assert len(line) <= 72, f"output line of {len(line)} characters: {line!r}"
 

@@ -274,7 +274,7 @@ def test_displayed_figures_are_readable_on_a_phone_and_say_so_in_the_png():
     assert size["width"] == image.width // 2
     smallest = float(image.text[plots.FIGURE_TEXT_KEY])
     assert smallest == pytest.approx(ax.title.get_fontsize() * 2 * fig.dpi / 72, abs=0.1)
-    assert ax.get_title() == "small" and ax.title.get_fontsize() > 12  # was 7 points
+    assert ax.get_title() == "small" and ax.title.get_fontsize() > 9  # was 7 points
     # As shown on a phone, the PNG shrunk to the phone's column: the smallest text stays readable.
     assert smallest * plots.PHONE_WIDTH_PX / image.width >= plots.PHONE_TEXT_PX * 0.98
     assert plots.retina_png(Figure()) is None

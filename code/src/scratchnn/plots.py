@@ -91,6 +91,15 @@ def _texts(fig):
                        and artist.get_text().strip() != "")
 
 
+def _saved_width_inches(fig):
+    """How wide ``fig`` comes out of ``savefig(bbox_inches="tight")``, legends and padding included."""
+    from io import BytesIO
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    return int.from_bytes(buffer.getvalue()[16:20], "big") / fig.dpi  # the PNG header's width
+
+
 def readable_on_a_phone(fig):
     """Raise every text of ``fig`` smaller than a phone can show to the smallest size it can; return that
     smallest size in points.
@@ -102,9 +111,8 @@ def readable_on_a_phone(fig):
     after the text grows. Texts at or above that size are left alone.
     """
     needed = 0.0
-    for _ in range(3):
-        fig.draw_without_rendering()  # tick labels exist, with their final texts, only once drawn
-        width = max(fig.get_figwidth(), fig.get_tightbbox().width)
+    for _ in range(5):
+        width = _saved_width_inches(fig)  # drawn: tick labels exist, with their final texts
         if PHONE_TEXT_PX * width * 72 / PHONE_WIDTH_PX <= needed + 0.05:
             break
         needed = PHONE_TEXT_PX * width * 72 / PHONE_WIDTH_PX

@@ -15,6 +15,10 @@ body. The build fails if the body names a page that is not in ``_toc.yml`` or if
 between the first and the last roadmap page in ``_toc.yml`` without a row (a page in the reader's
 path that the roadmap would not mention). Below the table, one sentence adds up the time of the
 labs, the topics and the other pages.
+
+The reader's path ends at the learner's last page: the Previous/Next buttons never cross between
+the learner's pages and the maintainers' part (the ``_toc.yml`` part captioned
+``MAINTAINERS_CAPTION``), so Next on the last reference page does not land on the build status.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from sphinx.util.docutils import SphinxDirective
 
 TOC_FILE = "_toc.yml"
 BOOK_FOLDER = "book/"
+MAINTAINERS_CAPTION = "Instructors and maintainers"
 
 
 def toc_order(toc_path: Path) -> list[tuple[str, str]]:
@@ -111,6 +116,18 @@ class RoadmapDirective(SphinxDirective):
         return [container]
 
 
+def keep_reading_chain_on_learner_pages(app: Sphinx, pagename, templatename, context, doctree) -> None:
+    """Drop a Previous/Next link that would cross between the learner's pages and the maintainers' part."""
+    if doctree is None:
+        return
+    maintainers = {doc for doc, caption in toc_order(Path(app.confdir) / TOC_FILE) if caption == MAINTAINERS_CAPTION}
+    _, previous, following = app.env.collect_relations().get(pagename, (None, None, None))
+    for key, target in (("prev", previous), ("next", following)):
+        if target is not None and (target in maintainers) != (pagename in maintainers):
+            context[key] = None
+
+
 def setup(app: Sphinx) -> dict:
     app.add_directive("roadmap", RoadmapDirective)
+    app.connect("html-page-context", keep_reading_chain_on_learner_pages)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -53,8 +53,11 @@ def next_chain(built_site: Path, toc_pages) -> list[str]:
         assert len(chain) <= len(toc_pages), f"the Next links loop: {chain}"
 
 
+MAINTAINERS = ["book/status"]  # the last part of _toc.yml: beside the reader's path, not on it
+
+
 def test_next_buttons_follow_the_table_of_contents(next_chain, toc_pages):
-    assert next_chain == toc_pages
+    assert next_chain == [page for page in toc_pages if page not in MAINTAINERS]
 
 
 def test_sidebar_lists_the_pages_in_the_same_order(built_site: Path, toc_pages):
@@ -89,5 +92,8 @@ def test_the_path_gets_ready_then_pairs_each_topic_with_its_lab(roadmap):
     assert all(position[t] > labs[0] for t in topics_after_lab_1), "all topics come before any lab"
 
 
-def test_status_page_sits_in_the_maintainers_corner(next_chain):
-    assert next_chain[-1] == "book/status"
+def test_reading_chain_ends_at_the_learners_last_page(built_site: Path, next_chain, toc_pages):
+    assert next_chain[-1] == "book/study/resources"  # Next on Resources does not open the Build status
+    assert toc_pages[-len(MAINTAINERS):] == MAINTAINERS  # still in the sidebar, in the maintainers' corner
+    for page in MAINTAINERS:
+        assert soup(built_site, page).select_one("a.left-prev, a.right-next") is None

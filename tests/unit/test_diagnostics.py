@@ -152,7 +152,8 @@ def test_diagnose_names_the_failure_of_a_real_spiral_run(case):
     expected, run = SPIRAL_CASES[case]
     finding = diagnose(run())
     assert finding.name == expected, str(finding)
-    assert finding.fix == diagnostics.FIXES[expected] and finding.evidence and finding.signs
+    assert finding.fix == diagnostics.FIXES[expected] and finding.evidence
+    assert bool(finding.signs) == (expected != "healthy")  # healthy: nothing fired, only checks made
     assert str(finding).startswith(f"{expected}:")
 
 
@@ -230,11 +231,29 @@ def test_healthy_says_what_it_checked_not_that_the_losses_fall_together():
     history = _history(TRAIN_LOSS, [0.5, 0.4, 0.35, 0.31, 0.3, 0.3342], [0.9, 0.93, 0.95, 0.96, 0.97, 0.97],
                        [0.9, 0.92, 0.93, 0.94, 0.95, 0.95])
     finding = diagnose(history)
-    assert finding.name == "healthy"
+    assert finding.name == "healthy" and finding.signs == []
     text = str(finding)
     assert "fall together" not in text and "Nothing to fix" not in text
-    assert "11.4% above its minimum 0.3 of epoch 5 of 6: too recent to call overfitting" in " ".join(finding.signs)
+    (rise,) = [check for check in finding.checks if check.name == "validation loss rise"]
+    assert rise.value == "11.4% since epoch 5 of 6" and rise.fires_at == "above 10%"
+    assert rise.note.startswith("too recent")
     assert finding.evidence["val_loss_rise"] == pytest.approx(0.114) and finding.evidence["best_val_epoch"] == 4
+
+
+def test_healthy_lists_checks_that_did_not_fire_apart_from_what_fired():
+    healthy = diagnose(_history(TRAIN_LOSS, [0.9, 0.7, 0.6, 0.5, 0.45, 0.44], [0.9, 0.93, 0.95, 0.96, 0.97, 0.97],
+                                [0.9, 0.92, 0.93, 0.94, 0.95, 0.95]))
+    lines = str(healthy).splitlines()
+    assert lines[0] == "healthy: no check fired" and "  fired:" not in lines
+    assert lines[1] == "  checked, did not fire:"
+    listed = [line for line in lines if line.startswith("  · ")]
+    assert len(listed) == len(healthy.checks) >= 4  # one item per check, value and threshold
+    assert all("(fires " in check_line for check_line in (" ".join(c.lines(200)) for c in healthy.checks))
+    overfit = diagnose(_history(TRAIN_LOSS, [0.9, 0.7, 0.5, 0.55, 0.6, 0.65], [0.9, 0.95, 0.97, 0.98, 0.99, 0.99],
+                                [0.85, 0.86, 0.87, 0.87, 0.87, 0.87]))
+    lines = str(overfit).splitlines()
+    assert lines[:2] == ["overfitting:", "  fired:"] and "  checked, did not fire:" not in lines
+    assert not any(line.startswith("  · ") for line in lines)
 
 
 def test_a_finding_prints_on_short_lines_with_epochs_counted_from_1():
@@ -243,7 +262,7 @@ def test_a_finding_prints_on_short_lines_with_epochs_counted_from_1():
     finding = diagnose(history)
     lines = str(finding).splitlines()
     assert lines[0] == "overfitting:" and len(lines) >= 4
-    assert all(len(line) <= 90 for line in lines), lines
+    assert all(len(line) <= diagnostics.LINE_WIDTH <= 40 for line in lines), lines  # a phone's width
     assert any(line.startswith("  fix: ") for line in lines)
     assert finding.evidence["best_val_epoch"] == 2 and "epoch 3 of 6" in str(finding).replace("\n    ", " ")
 

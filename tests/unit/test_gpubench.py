@@ -14,7 +14,7 @@ from scratchnn.bench import gpu as gpubench
 from scratchnn.bench import records
 
 
-def _separable_digits(n_train=384, n_test=200, seed=0):
+def _separable_digits(n_train=480, n_test=200, seed=0):
     """Ten noisy class prototypes in 784 dimensions: learnable in one epoch, like a toy MNIST."""
     rng = np.random.default_rng(seed)
     prototypes = rng.random((10, 784), dtype=np.float32)
@@ -29,7 +29,7 @@ def _separable_digits(n_train=384, n_test=200, seed=0):
 
 
 TINY = gpubench.BenchConfig(batch_sizes=(32, 64), epochs=2, repeats=2, warmup_steps=2, target_accuracy=0.9,
-                            base_lr=0.05)
+                            base_lr=0.05, validation_samples=96)  # trains on the other 384
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,8 @@ def tiny_record():
 
 def test_cpu_run_produces_a_valid_complete_record(tiny_record):
     records.validate_record(tiny_record)
-    assert tiny_record["config"]["train_samples"] == 384 and tiny_record["config"]["test_samples"] == 200
+    config = tiny_record["config"]
+    assert (config["train_samples"], config["validation_samples"], config["test_samples"]) == (384, 96, 200)
     assert tiny_record["config"]["lr_rule"] == gpubench.LR_RULE
     (series,) = tiny_record["series"]
     assert (series["device"], series["precision"], series["peak_memory_kind"]) == ("cpu", "float32",
@@ -55,11 +56,13 @@ def test_cpu_run_produces_a_valid_complete_record(tiny_record):
         assert result["peak_memory_bytes"] > 10 * 2**20  # a process with torch loaded
         curve = result["test_accuracy_per_epoch"]
         assert len(curve) == 2 and result["final_test_accuracy"] == curve[-1]
+        assert len(result["validation_accuracy_per_epoch"]) == 2
 
 
-def test_the_model_learns_and_time_to_target_follows_the_accuracy_curve(tiny_record):
+def test_the_model_learns_and_time_to_target_follows_the_validation_curve(tiny_record):
+    # The batch size is chosen on the validation split (held out from training), never on the test set.
     for result in tiny_record["series"][0]["results"]:
-        curve = result["test_accuracy_per_epoch"]
+        curve = result["validation_accuracy_per_epoch"]
         assert curve[-1] > 0.5, curve  # chance is 0.1: the training loop really trains
         reached = next((epoch for epoch, acc in enumerate(curve, 1) if acc >= TINY.target_accuracy), None)
         assert result["epochs_to_target"] == reached
@@ -104,14 +107,15 @@ def test_out_of_memory_is_recorded_and_the_sweep_continues(monkeypatch, error):
         return measure(data, device, precision, batch_size, config)
 
     monkeypatch.setattr(gpubench, "_measure_batch_size", measure_or_fail)
-    config = gpubench.BenchConfig(batch_sizes=(32, 64, 128), epochs=1, repeats=1, warmup_steps=1)
+    config = gpubench.BenchConfig(batch_sizes=(32, 64, 128), epochs=1, repeats=1, warmup_steps=1,
+                                  validation_samples=32)
     logged = []
     record = gpubench.run_benchmark(_separable_digits(256, 50), ["cpu"], config, log=logged.append)
     results = record["series"][0]["results"]
     assert [r["status"] for r in results] == ["ok", "oom", "ok"]
     assert results[1] == {"batch_size": 64, "status": "oom", "error": str(error).splitlines()[0]}
     assert logged[1] == "cpu float32 batch 64: out of memory"
-    assert records.optimal_batch_size(record["series"][0]) in (32, 128)
+    assert records.throughput_knee(record["series"][0]) in (32, 128)
 
 
 def test_other_errors_are_not_swallowed(monkeypatch):
@@ -120,7 +124,7 @@ def test_other_errors_are_not_swallowed(monkeypatch):
 
     monkeypatch.setattr(gpubench, "_measure_batch_size", broken)
     with pytest.raises(RuntimeError, match="shapes cannot be multiplied"):
-        gpubench.run_benchmark(_separable_digits(64, 10), ["cpu"], TINY, log=lambda message: None)
+        gpubench.run_benchmark(_separable_digits(160, 10), ["cpu"], TINY, log=lambda message: None)
 
 
 def test_device_choice(monkeypatch):
@@ -150,6 +154,11 @@ def test_config_and_learning_rate_rule():
         gpubench.BenchConfig(batch_sizes=(64, 0), epochs=0)
     with pytest.raises(ValueError, match=r"target_accuracy must be in \(0, 1\], got 97"):
         gpubench.BenchConfig(target_accuracy=97)
+    with pytest.raises(ValueError, match=r"validation_samples must be at least 1, got 0"):
+        gpubench.BenchConfig(validation_samples=0)
+    with pytest.raises(ValueError, match=r"validation_samples \(96\) must leave training images: the training "
+                                         r"set has 96"):
+        gpubench.run_benchmark(_separable_digits(96, 10), ["cpu"], TINY, log=lambda message: None)
 
 
 def _parser():
@@ -228,11 +237,13 @@ def test_cli_runs_and_writes_a_record(monkeypatch, tmp_path, capsys):
 
     monkeypatch.setattr(scratchnn.data, "load_mnist", lambda: _separable_digits(128, 40))
     args = _parser().parse_args(["gpu", "--device", "cpu", "--batch-sizes", "32", "64", "--epochs", "1",
-                                 "--repeats", "1", "--threads", "1", "--out", str(tmp_path)])
+                                 "--repeats", "1", "--threads", "1", "--validation-samples", "32",
+                                 "--out", str(tmp_path)])
     assert args.func(args) == 0
     (path,) = tmp_path.glob("*.json")
     record = records.load_record(path)
     assert [r["batch_size"] for r in record["series"][0]["results"]] == [32, 64]
+    assert (record["config"]["train_samples"], record["config"]["validation_samples"]) == (96, 32)
     assert record["environment"]["torch_threads"] == 1
     out = capsys.readouterr().out
     assert "| batch size | seconds / epoch |" in out and f"record written to {path}" in out
@@ -286,7 +297,7 @@ def test_fastest_to_target_is_not_the_throughput_knee():
         {"batch_size": 1024, "status": "oom"},
     ])
     assert gpubench.fastest_to_target(series) == 128
-    assert records.optimal_batch_size(series) == 256  # the throughput knee, a different question
+    assert records.throughput_knee(series) == 256  # the throughput knee, a different question
 
 
 def test_fastest_to_target_is_none_when_no_batch_size_reached_the_target():

@@ -66,9 +66,10 @@ def test_fit_to_page_keeps_a_wide_figure_within_the_text_column():
     fig = plots.training_curves(History(train_loss=[1.0, 0.5], val_loss=[1.1, 0.6], train_acc=[0.5, 0.7],
                                         val_acc=[0.4, 0.6]))
     assert fig.get_figwidth() * fig.dpi <= plots.PAGE_WIDTH_PX
-    assert fig.axes[0].get_legend() is not None and fig.axes[1].get_legend() is None
-    below = plots.legend_below(fig, fig.axes[0])
-    assert below in fig.legends and len(below.get_texts()) == 2 and fig.axes[0].get_legend() is None
+    # One legend, under both panels: no legend over the curves.
+    assert fig.axes[0].get_legend() is None and fig.axes[1].get_legend() is None
+    (below,) = fig.legends
+    assert len(below.get_texts()) == 2
 
 
 def test_book_style_asks_ipython_for_retina_pngs_even_before_pyplot_is_loaded():
@@ -219,3 +220,61 @@ def test_figures_are_not_registered_with_pyplot(history):
     before = plt.get_fignums()
     plots.training_curves(history)
     assert plt.get_fignums() == before
+
+
+def test_compare_lines_keeps_coinciding_series_apart():
+    x = np.linspace(-5, 5, 401)
+    same = {"relu'": relu_grad(x), "leaky_relu' (same here)": relu_grad(x)}
+    fig = plots.compare_lines(x, same, xlabel="x", ylabel="slope")
+    first, second = fig.axes[0].get_lines()
+    assert first.get_linestyle() != second.get_linestyle() and first.get_marker() != second.get_marker()
+    assert first.get_color() != second.get_color()
+    assert first.get_markevery()[0] != second.get_markevery()[0]  # staggered markers: both show
+    assert fig.axes[0].get_legend() is None and len(fig.legends) == 1  # below the axes, not over data
+    assert _renders(fig)
+    epochs = np.arange(1, 6)
+    fig = plots.compare_lines(epochs, {"a": epochs * 1.0, "b": epochs * 1.0}, dodge=0.1)
+    a, b = fig.axes[0].get_lines()
+    assert np.allclose(b.get_xdata() - a.get_xdata(), 0.1)
+    with pytest.raises(ValueError, match="has shape"):
+        plots.compare_lines(x, {"short": x[:3]})
+
+
+def test_backprop_diagram_puts_no_number_on_an_arrow():
+    boxes = {"x": (0.6, 3.3), "w": (0.6, 1.3), "×": (2.4, 2.3), "loss": (4.6, 2.3)}
+    edges = [("x", "×", 2.0, -3.0), ("w", "×", -1.5, 4.0), ("×", "loss", -3.0, 1.0)]
+    fig = plots.backprop_diagram(boxes, edges)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    labels = [t for t in ax.texts if t.get_text() in {"2", "-3", "-1.5", "4", "1"}]
+    assert len(labels) == 6
+    for start, end, *_ in edges:
+        (x0, y0), (x1, y1) = ax.transData.transform([boxes[start], boxes[end]])
+        points = np.linspace([x0, y0], [x1, y1], 50)[5:-5]
+        for label in labels:
+            box = label.get_window_extent(renderer)
+            assert not any(box.contains(px, py) for px, py in points), (label.get_text(), start, end)
+
+
+def test_displayed_figures_are_readable_on_a_phone_and_say_so_in_the_png():
+    import base64
+
+    from PIL import Image
+
+    fig = Figure(figsize=(6.4, 4.0))
+    ax = fig.subplots()
+    ax.plot([0, 1], label="line")
+    ax.legend(fontsize=8)
+    ax.set_title("small", fontsize=7)
+    png, size = plots.retina_png(fig)
+    image = Image.open(io.BytesIO(base64.b64decode(png)))
+    assert size["width"] == image.width // 2
+    smallest = float(image.text[plots.FIGURE_TEXT_KEY])
+    assert smallest == pytest.approx(ax.title.get_fontsize() * 2 * fig.dpi / 72, abs=0.1)
+    assert ax.get_title() == "small" and ax.title.get_fontsize() > 9  # was 7 points
+    # As shown on a phone, the PNG shrunk to the phone's column: the smallest text stays readable.
+    assert smallest * plots.PHONE_WIDTH_PX / image.width >= plots.PHONE_TEXT_PX * 0.98
+    assert plots.retina_png(Figure()) is None

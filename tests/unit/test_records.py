@@ -120,17 +120,17 @@ def test_one_malformed_file_fails_the_whole_folder(tmp_path, record):
         records.load_records(tmp_path)
 
 
-def test_optimal_batch_size_is_the_smallest_within_tolerance_of_peak(record):
+def test_throughput_knee_is_the_smallest_batch_within_tolerance_of_peak(record):
     gpu = records.find_series(record, "cuda")
     # Peak 400,000 samples/s at 1024; 512 runs 390,000 (within 5%), 256 runs 300,000 (not).
-    assert records.optimal_batch_size(gpu) == 512
-    assert records.optimal_batch_size(gpu, tolerance=0.0) == 1024
-    assert records.optimal_batch_size(gpu, tolerance=0.25) == 256
+    assert records.throughput_knee(gpu) == 512
+    assert records.throughput_knee(gpu, tolerance=0.0) == 1024
+    assert records.throughput_knee(gpu, tolerance=0.25) == 256
     # The CPU plateaus at 50,000 from 1024 on: the smallest batch on the plateau wins.
-    assert records.optimal_batch_size(records.find_series(record, "cpu"), tolerance=0.0) == 1024
-    assert records.optimal_batch_size({"results": [{"batch_size": 64, "status": "oom", "error": "x"}]}) is None
+    assert records.throughput_knee(records.find_series(record, "cpu"), tolerance=0.0) == 1024
+    assert records.throughput_knee({"results": [{"batch_size": 64, "status": "oom", "error": "x"}]}) is None
     with pytest.raises(ValueError, match=r"tolerance in \[0, 1\), got 1\.5"):
-        records.optimal_batch_size(gpu, tolerance=1.5)
+        records.throughput_knee(gpu, tolerance=1.5)
 
 
 def test_speedups_pair_batch_sizes_that_ran_on_both_devices(record):
@@ -167,14 +167,21 @@ def test_dgx_spark_detection_needs_a_gb10_and_both_devices(tmp_path, record):
     assert records.has_dgx_spark_record(tmp_path) is True
 
 
-def test_status_markdown_in_both_states(tmp_path, record):
+def test_status_markdown_says_once_that_no_dgx_spark_record_is_committed(tmp_path, record):
     empty = records.records_status_markdown([])
-    assert empty.startswith("> **No GPU record yet.**") and "**no GPU numbers**" in empty
+    assert empty.startswith("> **No DGX Spark record has been committed yet**")
+    assert "never measurements" in empty and empty.count("No DGX Spark record") == 1
     assert "{" not in empty and ":::" not in empty  # plain Markdown: Colab and Jupyter render it too
     _write(tmp_path, "r.json", record)
     text = records.records_status_markdown(records.load_records(tmp_path))
-    assert "1 committed benchmark record(s)" in text and "`r.json`: TEST-DATA GPU (not a measurement), 2000-01-01" in text
-    assert "No GPU record" not in text
+    # A record from another GPU is listed, and the page still says no DGX Spark record is committed.
+    assert "`r.json`: TEST-DATA GPU (not a measurement), 2000-01-01" in text
+    assert "No DGX Spark record has been committed yet" in text and "(DGX Spark)" not in text
+    spark = json.loads(json.dumps(record))
+    spark["environment"]["cuda"]["device_name"] = "NVIDIA GB10 (TEST-DATA)"
+    _write(tmp_path, "r.json", spark)
+    text = records.records_status_markdown(records.load_records(tmp_path))
+    assert "No DGX Spark record" not in text and "(DGX Spark)" in text
 
 
 def test_figures_show_each_series(record):

@@ -30,6 +30,7 @@ __all__ = [
     "gradient_norms",
     "OverfitResult",
     "overfit_single_batch",
+    "Check",
     "Finding",
     "diagnose",
 ]
@@ -235,8 +236,9 @@ OVERFIT_ACC_GAP = 0.10
 UNDERFIT_ACC = 0.90
 UNDERFIT_LOSS_FRACTION = 0.25
 
-# str(Finding) wraps its sentences to this width, so a printed finding fits a page or a terminal.
-LINE_WIDTH = 80
+# str(Finding) wraps its lines to this width: a printed finding fits a notebook, a terminal and the
+# book's output column, even on a 390-pixel phone (about 40 characters), without re-wrapping.
+LINE_WIDTH = 40
 
 # The remedy for each finding. What was *seen* is not here: each check that fires writes its own
 # sentence, with its numbers, into ``Finding.signs``.
@@ -261,19 +263,33 @@ FIXES = {
         "The model cannot fit even its training data: use a bigger model, train longer, raise the "
         "learning rate or use a schedule, and reduce regularisation."
     ),
-    "healthy": (
-        "None prescribed, since no check fired: keep the settings, and read the curves for what these "
-        "checks do not test."
-    ),
+    "healthy": "none prescribed; read the curves for what these checks do not test.",
 }
+
+
+@dataclass(frozen=True)
+class Check:
+    """A check ``diagnose`` made that did not fire: what it measured (``value``) against the
+    threshold at which it would have fired (``fires_at``), and a ``note`` when it came close."""
+
+    name: str
+    value: str
+    fires_at: str
+    note: str = ""
+
+    def lines(self, width):
+        text = f"{self.name}: {self.value} (fires {self.fires_at})" + (f"; {self.note}" if self.note else "")
+        return textwrap.wrap(text, width, initial_indent="  · ", subsequent_indent="    ")
 
 
 @dataclass
 class Finding:
     """What ``diagnose`` concluded: its ``name``, the ``signs`` behind it, their numbers and the ``fix``.
 
-    ``signs`` holds one sentence per check that fired (for ``healthy``: one per check made, with the
-    margin it passed by); ``evidence`` holds the same numbers for code.
+    ``signs`` holds one sentence per check that fired; ``evidence`` holds the same numbers for code.
+    ``checks`` lists the checks that were made and did not fire, each with its value and threshold:
+    a ``healthy`` finding has no signs, only checks. Printed, the two look different on purpose:
+    what fired reads as sentences under "fired:", what passed as a list under "checked, did not fire:".
 
     Counting, one rule: ``evidence`` keeps epochs and steps as ``History`` indexes them, counting from 0
     (like ``History.diverged`` and ``TrainingDiverged``), so ``history.val_loss[evidence["best_val_epoch"]]``
@@ -285,17 +301,24 @@ class Finding:
     evidence: dict = field(default_factory=dict)
     fix: str = ""
     signs: list = field(default_factory=list)
+    checks: list = field(default_factory=list)
 
     def __str__(self):
-        lines = [f"{self.name}:"]
+        lines = [f"{self.name}:" if self.signs else f"{self.name}: no check fired"]
+        if self.signs:
+            lines.append("  fired:")
         for sign in self.signs:
             lines += textwrap.wrap(sign, LINE_WIDTH, initial_indent="  - ", subsequent_indent="    ")
+        if self.checks:
+            lines.append("  checked, did not fire:")
+        for check in self.checks:
+            lines += check.lines(LINE_WIDTH)
         lines += textwrap.wrap(self.fix, LINE_WIDTH, initial_indent="  fix: ", subsequent_indent="    ")
         return "\n".join(lines)
 
 
-def _finding(name, signs, **evidence):
-    return Finding(name=name, evidence=evidence, fix=FIXES[name], signs=signs)
+def _finding(name, signs, checks=(), **evidence):
+    return Finding(name=name, evidence=evidence, fix=FIXES[name], signs=signs, checks=list(checks))
 
 
 def _input_output_gradient_ratio(history):
@@ -309,7 +332,7 @@ def _input_output_gradient_ratio(history):
 
 
 def _validation_rise(history):
-    """The validation-loss half of the overfitting check: (fired, evidence, sentence)."""
+    """The validation-loss half of the overfitting check: (fired, evidence, sentence or Check)."""
     val, train = history.val_loss, history.train_loss
     best_epoch = int(np.argmin(val))
     best, last_val = val[best_epoch], val[-1]
@@ -320,29 +343,32 @@ def _validation_rise(history):
     fired = rise > OVERFIT_VAL_RISE and sustained and train_fell
     evidence = dict(best_val_epoch=best_epoch, best_val_loss=best, final_val_loss=last_val, val_loss_rise=rise,
                     final_train_loss=train[-1])
+    fires_at = f"above {OVERFIT_VAL_RISE:.0%}"
     if epochs_since_best == 0:
-        return False, evidence, f"the validation loss was lowest in the last epoch ({last_val:.3g})."
-    where = (f"the validation loss ended at {last_val:.3g}, {rise:.1%} above its minimum {best:.3g} of epoch "
-             f"{best_epoch + 1} of {len(val)}")
+        return False, evidence, Check("validation loss rise", "0% (lowest in the last epoch)", fires_at)
     if fired:
-        sentence = (f"{where} (overfitting above {OVERFIT_VAL_RISE:.0%}), while the training loss fell from "
-                    f"{train[best_epoch]:.3g} to {train[-1]:.3g}.")
-    elif rise <= OVERFIT_VAL_RISE:
-        sentence = f"{where}: not the {OVERFIT_VAL_RISE:.0%} rise that overfitting needs."
-    elif not sustained:
-        sentence = (f"{where}: too recent to call overfitting (the minimum must lie at least "
-                    f"{OVERFIT_MIN_EPOCHS_SINCE_BEST} epochs before the end).")
-    else:
-        sentence = f"{where}, but the training loss did not fall since, so it is not overfitting."
-    return fired, evidence, sentence
+        sentence = (f"the validation loss ended at {last_val:.3g}, {rise:.1%} above its minimum {best:.3g} of "
+                    f"epoch {best_epoch + 1} of {len(val)} (overfitting above {OVERFIT_VAL_RISE:.0%}), while "
+                    f"the training loss fell from {train[best_epoch]:.3g} to {train[-1]:.3g}.")
+        return fired, evidence, sentence
+    value = f"{rise:.1%} since epoch {best_epoch + 1} of {len(val)}"
+    note = ""
+    if rise > OVERFIT_VAL_RISE and not sustained:
+        note = f"too recent: overfitting needs {OVERFIT_MIN_EPOCHS_SINCE_BEST}+ epochs since the minimum"
+    elif rise > OVERFIT_VAL_RISE:
+        note = "but the training loss did not fall since"
+    return fired, evidence, Check("validation loss rise", value, fires_at, note)
 
 
 def _accuracy_gap(history):
-    """The accuracy half of the overfitting check: (fired, evidence, sentence)."""
+    """The accuracy half of the overfitting check: (fired, evidence, sentence or Check)."""
     train_acc, val_acc = history.train_acc[-1], history.val_acc[-1]
     gap = train_acc - val_acc
     fired = gap > OVERFIT_ACC_GAP
     evidence = dict(train_val_acc_gap=gap, final_train_acc=train_acc, final_val_acc=val_acc)
+    if not fired:
+        return fired, evidence, Check("train − val accuracy gap", f"{100 * gap:.1f} points",
+                                      f"above {100 * OVERFIT_ACC_GAP:.0f}")
     sentence = (f"training accuracy {train_acc:.1%} exceeds validation accuracy {val_acc:.1%} by "
                 f"{100 * gap:.1f} points (overfitting above {100 * OVERFIT_ACC_GAP:.0f} points).")
     return fired, evidence, sentence
@@ -362,7 +388,8 @@ def diagnose(history):
        give signs and evidence.
     5. ``underfitting`` — training accuracy below ``UNDERFIT_ACC`` (without accuracy: final loss
        above ``UNDERFIT_LOSS_FRACTION`` x the initial loss).
-    6. ``healthy`` otherwise: its signs say what was checked and by what margin it passed, nothing more.
+    6. ``healthy`` otherwise: no signs; its ``checks`` list what was checked, the value and the
+       threshold, nothing more.
 
     Epochs and steps in ``evidence`` count from 0, in the words from 1 (see ``Finding``).
     """
@@ -391,10 +418,10 @@ def diagnose(history):
     gradients = _input_output_gradient_ratio(history)
     if gradients is not None:
         input_layer, output_layer, input_norm, output_norm, ratio = gradients
-        gradient_sign = (f"in epoch 1 the weight gradient of the input layer ({input_layer}) was {ratio:.2g}x "
-                         f"that of the output layer ({output_layer})")
         if ratio < VANISHING_RATIO:
-            return _finding("vanishing_gradients", [f"{gradient_sign} (vanishing below {VANISHING_RATIO:g}x)."],
+            sign = (f"in epoch 1 the weight gradient of the input layer ({input_layer}) was {ratio:.2g}x "
+                    f"that of the output layer ({output_layer}) (vanishing below {VANISHING_RATIO:g}x).")
+            return _finding("vanishing_gradients", [sign],
                             input_layer=input_layer, output_layer=output_layer, input_grad_norm=input_norm,
                             output_grad_norm=output_norm, ratio=ratio, loss_fraction_left=final / initial)
 
@@ -425,16 +452,19 @@ def diagnose(history):
         return _finding("underfitting", [f"{loss_sign} (underfitting above {UNDERFIT_LOSS_FRACTION:.0%})."],
                         initial_loss=initial, final_train_loss=final, loss_fraction_left=final / initial)
 
-    # Healthy: report each check made and its margin, and claim nothing the checks did not test.
-    signs = [f"no step's loss rose above {DIVERGE_SPIKE:g}x the first step's; {loss_sign}."]
+    # Healthy: list each check made, its value and threshold, and claim nothing the checks did not test.
+    passed = [Check("highest step loss", f"{peak / initial:.2g}x step 1's", f"above {DIVERGE_SPIKE:g}x"),
+              Check("final training loss", f"{final / initial:.0%} of step 1's", f"above {STALLED_FRACTION:.0%}")]
     evidence = dict(final_train_loss=final, loss_fraction_left=final / initial)
     if gradients is not None:
-        signs.append(f"{gradient_sign} (vanishing below {VANISHING_RATIO:g}x).")
+        passed.append(Check("input/output gradient ratio", f"{gradients[-1]:.2g}x", f"below {VANISHING_RATIO:g}x"))
         evidence["gradient_ratio"] = gradients[-1]
     if history.train_acc:
-        signs.append(f"training accuracy ended at {history.train_acc[-1]:.1%} (underfitting below "
-                     f"{UNDERFIT_ACC:.0%}).")
-    for _, part, sentence in checks:
-        signs.append(sentence)
+        passed.append(Check("training accuracy", f"{history.train_acc[-1]:.1%}", f"below {UNDERFIT_ACC:.0%}"))
+    else:
+        passed.append(Check("final training loss, for underfitting", f"{final / initial:.0%} of step 1's",
+                            f"above {UNDERFIT_LOSS_FRACTION:.0%}"))
+    for _, part, check in checks:
+        passed.append(check)
         evidence.update(part)
-    return _finding("healthy", signs, **evidence)
+    return _finding("healthy", [], passed, **evidence)

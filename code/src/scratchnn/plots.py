@@ -17,13 +17,17 @@ import numpy as np
 __all__ = [
     "use_book_style",
     "fit_to_page",
+    "readable_on_a_phone",
+    "retina_png",
     "legend_below",
+    "compare_lines",
     "training_curves",
     "activation_grid",
     "gradient_norms",
     "regularization_sweep",
     "decision_boundary",
     "misclassified_digits",
+    "backprop_diagram",
 ]
 
 STYLE_FILE = "book.mplstyle"
@@ -33,15 +37,24 @@ STYLE_FILE = "book.mplstyle"
 # sharp on a 2x screen, no heavier than that.
 PAGE_WIDTH_PX = 672
 SCREEN_DPI = 100
+# On a 390-pixel phone the same column is 342 pixels wide (measured), and a figure shrinks to fit
+# it. Its smallest text must still be at least PHONE_TEXT_PX tall there: a figure W inches wide
+# (as saved, legends and labels included) needs text of at least PHONE_TEXT_PX * W * 72 /
+# PHONE_WIDTH_PX points (about 12.6 points for the default 6.4 inches).
+PHONE_WIDTH_PX = 340
+PHONE_TEXT_PX = 9.3
+# The PNG text chunk that says how tall (in the PNG's pixels) a figure's smallest text is; the book's
+# build copies it into the page so that its browser check can measure the text as shown.
+FIGURE_TEXT_KEY = "scratchnn:smallest-text-px"
 
 
 def use_book_style():
     """Apply the book's matplotlib style (``book.mplstyle``) and, in IPython, high-DPI inline figures.
 
     White opaque backgrounds (figures stay legible on a dark page), the Okabe–Ito colour-blind-safe
-    cycle, font sizes that stay at 12 pixels or more when a figure of the default width is shown
-    in the book's text column, constrained layout, 100 dpi on screen (``fit_to_page`` lowers it for
-    figures wider than the column) doubled by the ``retina`` inline format, and 200 dpi when saved.
+    cycle, font sizes that stay readable when a figure of the default width is shrunk to a phone's
+    width, constrained layout, 100 dpi on screen (``fit_to_page`` lowers it for figures wider than
+    the column) doubled by the ``retina`` inline format (``retina_png``), and 200 dpi when saved.
     Calling it again changes nothing.
     """
     import matplotlib.style
@@ -65,6 +78,66 @@ def _use_retina_inline_figures():
     # when pyplot activates it later, which would otherwise undo set_matplotlib_formats.
     InlineBackend.instance().figure_formats = {"retina"}
     set_matplotlib_formats("retina")
+    from matplotlib.figure import Figure
+
+    # Then our own retina PNG: the same pixels, with text no phone shrinks below PHONE_TEXT_PX.
+    get_ipython().display_formatter.formatters["image/png"].for_type(Figure, retina_png)
+
+
+def _texts(fig):
+    from matplotlib.text import Text
+
+    return fig.findobj(lambda artist: isinstance(artist, Text) and artist.get_visible()
+                       and artist.get_text().strip() != "")
+
+
+def _saved_width_inches(fig):
+    """How wide ``fig`` comes out of ``savefig(bbox_inches="tight")``, legends and padding included."""
+    from io import BytesIO
+
+    buffer = BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    return int.from_bytes(buffer.getvalue()[16:20], "big") / fig.dpi  # the PNG header's width
+
+
+def readable_on_a_phone(fig):
+    """Raise every text of ``fig`` smaller than a phone can show to the smallest size it can; return that
+    smallest size in points.
+
+    A figure ``W`` inches wide is shrunk to ``PHONE_WIDTH_PX`` pixels on a phone, so its text must be
+    at least ``PHONE_TEXT_PX * W * 72 / PHONE_WIDTH_PX`` points (about 12.6 for the default 6.4
+    inches; a narrower figure may use smaller text). ``W`` is the width the figure is saved at
+    (``bbox_inches="tight"``: with whatever sticks out, such as a wide legend), measured again
+    after the text grows. Texts at or above that size are left alone.
+    """
+    needed = 0.0
+    for _ in range(5):
+        width = _saved_width_inches(fig)  # drawn: tick labels exist, with their final texts
+        if PHONE_TEXT_PX * width * 72 / PHONE_WIDTH_PX <= needed + 0.05:
+            break
+        needed = PHONE_TEXT_PX * width * 72 / PHONE_WIDTH_PX
+        for ax in fig.axes:
+            for axis, labels in (("x", ax.get_xticklabels(which="both")), ("y", ax.get_yticklabels(which="both"))):
+                if any(label.get_fontsize() < needed for label in labels if label.get_text().strip()):
+                    ax.tick_params(axis=axis, which="both", labelsize=needed)
+        for text in _texts(fig):
+            if text.get_fontsize() < needed:
+                text.set_fontsize(needed)
+    return min((text.get_fontsize() for text in _texts(fig)), default=needed)
+
+
+def retina_png(fig):
+    """IPython's retina PNG of ``fig`` (twice the pixels of its size on screen), after
+    ``readable_on_a_phone``, with the smallest text's height in the PNG's pixels recorded in the
+    PNG under ``FIGURE_TEXT_KEY``. Returns ``(base64 PNG, {"width", "height"})`` as IPython's own
+    retina formatter does, or None for an empty figure."""
+    from IPython.core.pylabtools import retina_figure
+
+    if not fig.axes and not fig.lines:
+        return None
+    smallest_pt = readable_on_a_phone(fig)
+    png_dpi = 2 * fig.dpi
+    return retina_figure(fig, base64=True, metadata={FIGURE_TEXT_KEY: f"{smallest_pt * png_dpi / 72:.1f}"})
 
 
 def fit_to_page(fig):
@@ -85,15 +158,64 @@ def legend_below(fig, ax=None, *, ncols=None):
 
     Collects the labelled lines of ``ax`` (default: the figure's first axes holding labels; pass
     the axes when panels repeat the same labels), removes that axes' own legend, and lays the
-    entries out in ``ncols`` columns (default: one row of at most four).
+    entries out in at most ``ncols`` columns (default four), fewer when a row of long labels would
+    be wider than the figure.
     """
+    from matplotlib import rcParams
+    from matplotlib.font_manager import FontProperties
+
     sources = [ax] if ax is not None else [a for a in fig.axes if a.get_legend_handles_labels()[1]][:1]
     if not sources:
         raise ValueError("legend_below: no axes of this figure has a labelled artist")
     handles, labels = sources[0].get_legend_handles_labels()
     if sources[0].get_legend() is not None:
         sources[0].get_legend().remove()
-    return fig.legend(handles, labels, loc="outside lower center", ncols=ncols or min(4, len(labels)))
+    # An entry is its label (about 0.6 em a character) plus the line sample and gaps (about 4 em).
+    em = FontProperties(size=rcParams["legend.fontsize"]).get_size_in_points()
+    widest = max(len(line) for label in labels for line in label.splitlines()) * 0.6 * em + 4 * em
+    fitting = max(1, int(fig.get_figwidth() * 72 // widest))
+    return fig.legend(handles, labels, loc="outside lower center", ncols=min(ncols or 4, fitting, len(labels)))
+
+
+# Dash pattern and marker per series of compare_lines: with the colour, no two series look alike,
+# even printed in grey.
+LINE_STYLES = [("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ((0, (6, 2, 1, 2)), "v"), ((0, (3, 1.5)), "P"),
+               ((0, (1, 1.5)), "X")]
+
+
+def compare_lines(x, series, *, ax=None, dodge=0.0, markers=8, **axes_settings):
+    """One line per labelled series over a shared ``x``, drawn so that no series hides another.
+
+    ``series`` maps label -> y values. Each series gets its own colour, dash pattern and marker.
+    Series that coincide (ReLU's derivative and leaky ReLU's for positive inputs; two runs that
+    train alike) stay visible: on a long ``x`` the markers are staggered (about ``markers`` per
+    series, each series marking different points), and ``dodge`` (for a few discrete x, such as
+    epochs) shifts series ``i`` sideways by ``(i - (n - 1) / 2) * dodge``. ``axes_settings`` go
+    to ``ax.set`` (``xlabel``, ``ylim``, ``title``, ...). Without ``ax`` a new figure is made, with
+    the legend below the axes; with ``ax``, the caller places the legend (``legend_below``).
+    Returns the figure.
+    """
+    if not isinstance(series, Mapping) or not series:
+        raise ValueError("compare_lines: expected a non-empty mapping label -> y values")
+    x = np.asarray(x, dtype=float)
+    own = ax is None
+    if own:
+        fig, axes = _figure(1, 1)
+        ax = axes[0, 0]
+    count = len(series)
+    step = max(1, len(x) // markers)
+    for index, (label, y) in enumerate(series.items()):
+        y = np.asarray(y, dtype=float)
+        if y.shape != x.shape:
+            raise ValueError(f"compare_lines: series {label!r} has shape {y.shape}, x has {x.shape}")
+        linestyle, marker = LINE_STYLES[index % len(LINE_STYLES)]
+        ax.plot(x + (index - (count - 1) / 2) * dodge, y, linestyle=linestyle, marker=marker,
+                markevery=(index * step // count, step) if step > 1 else None, markersize=6,
+                color=f"C{index % 7}", label=label)
+    ax.set(**axes_settings)
+    if own:
+        legend_below(fig, ax, ncols=min(3, count))
+    return ax.figure
 
 
 def _figure(nrows=1, ncols=1, *, figsize=None, **subplot_kw):
@@ -126,8 +248,8 @@ def training_curves(histories, *, title=None, log_loss=False):
 
     ``histories`` is a ``History`` or a mapping ``label -> History`` to compare runs (one colour
     per run). Loss is the top panel, accuracy the bottom one, sharing the epoch axis: stacked, both
-    stay readable on a phone. The accuracy panel is left out when no run recorded accuracy. The
-    legend sits in the loss panel only.
+    stay readable on a phone. The accuracy panel is left out when no run recorded accuracy. One
+    legend for both panels, below them, where it covers no curve.
     """
     runs = _histories(histories)
     with_acc = any(h.train_acc or h.val_acc for _, h in runs)
@@ -135,21 +257,24 @@ def training_curves(histories, *, title=None, log_loss=False):
     panels = [("loss", axes[0, 0])] + ([("acc", axes[1, 0])] if with_acc else [])
     for index, (label, history) in enumerate(runs):
         color = f"C{index % 7}"
+        marker = LINE_STYLES[index % len(LINE_STYLES)][1]
         for metric, ax in panels:
             for split, style in (("train", "-"), ("val", "--")):
                 values = np.asarray(getattr(history, f"{split}_{metric}"), dtype=float)
                 if values.size == 0:
                     continue
                 name = split if label is None else f"{label} ({split})"
-                ax.plot(_epochs_axis(values), values, style, color=color, marker="o", markersize=3, label=name)
+                # Each run its own marker, at staggered epochs on long runs: runs that coincide both show.
+                step = max(1, values.size // 10)
+                ax.plot(_epochs_axis(values), values, style, color=color, marker=marker, markersize=4,
+                        markevery=(index * step // len(runs), step), label=name)
     for metric, ax in panels:
         ax.set_ylabel("loss" if metric == "loss" else "accuracy")
         ax.xaxis.get_major_locator().set_params(integer=True)
     # The panels share the epoch axis: one label, under the bottom panel.
     panels[-1][1].set_xlabel("epoch")
-    # Both panels show the same runs: one legend, in the loss panel, is enough. (A chapter that
-    # compares many runs can move it under the panels with legend_below.)
-    axes[0, 0].legend()
+    # Both panels show the same runs: one legend, under the panels.
+    legend_below(fig, axes[0, 0], ncols=2 if len(runs) > 1 else None)
     if log_loss:
         axes[0, 0].set_yscale("log")
     if title:
@@ -194,8 +319,9 @@ def activation_grid(activations=("sigmoid", "tanh", "relu", "leaky_relu", "gelu"
     fig, axes = _figure(nrows, ncols, figsize=(6.4, (1.7 if ncols == 1 else 2.1) * nrows + 0.5), sharex=True)
     for ax, (name, (function, derivative)) in zip(axes.flat, functions.items()):
         ax.axhline(0.0, color="0.6", linewidth=0.8)
-        ax.plot(x, function(x), color="C0", label="f(x)")
-        ax.plot(x, derivative(x), "--", color="C1", label="f'(x)")
+        # A wide solid function under a thin dashed derivative: where they coincide, both show.
+        ax.plot(x, function(x), color="C0", linewidth=3.5, label="f(x)")
+        ax.plot(x, derivative(x), "--", color="C1", linewidth=1.8, label="f'(x)")
         ax.set_title(name)
     for ax in axes.flat[len(functions) :]:
         ax.set_visible(False)
@@ -219,14 +345,19 @@ def gradient_norms(norms, *, title=None, log=True, xlabel="layer (input → outp
     for index, (label, per_layer) in enumerate(runs.items()):
         names = list(per_layer)
         values = np.asarray([per_layer[name] for name in names], dtype=float)
-        ax.plot(np.arange(len(names)), values, marker="o", color=f"C{index % 7}", label=label)
-        ax.set_xticks(np.arange(len(names)), names, rotation=45 if len(names) > 6 else 0, ha="right" if len(names) > 6 else "center")
+        # Own dash and marker, and shifted sideways a little: runs with equal norms stay visible.
+        linestyle, marker = LINE_STYLES[index % len(LINE_STYLES)]
+        shift = (index - (len(runs) - 1) / 2) * 0.08
+        ax.plot(np.arange(len(names)) + shift, values, linestyle=linestyle, marker=marker,
+                color=f"C{index % 7}", label=label)
+        slanted = len(names) > 6 and max(len(str(name)) for name in names) > 3
+        ax.set_xticks(np.arange(len(names)), names, rotation=45 if slanted else 0, ha="right" if slanted else "center")
     if log:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("gradient norm ‖∂L/∂W‖₂")
     if any(label is not None for label in runs):
-        ax.legend()
+        legend_below(fig, ax, ncols=min(3, len(runs)))
     if title:
         ax.set_title(title)
     return fig
@@ -261,7 +392,7 @@ def regularization_sweep(strengths, train_scores, test_scores, *, xlabel="regula
                 ax.axhline(value, color=color, linestyle=":", label=f"{split}, λ = 0")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend()
+    legend_below(fig, ax, ncols=2)
     if title:
         ax.set_title(title)
     return fig
@@ -298,7 +429,7 @@ def decision_boundary(model, x, y, *, resolution=300, padding=0.5, title=None):
     ax.set_ylabel("$x_2$")
     ax.set_aspect("equal")
     ax.grid(False)
-    ax.legend(loc="upper right", fontsize=9)
+    legend_below(fig, ax)
     if title:
         ax.set_title(title)
     return fig
@@ -327,4 +458,52 @@ def misclassified_digits(x, y_true, y_pred, *, n=20, ncols=8, image_shape=(28, 2
     for ax, index in zip(axes.flat, wrong):
         ax.imshow(x[index].reshape(image_shape), cmap="gray_r", vmin=0.0, vmax=1.0)
         ax.set_title(f"{y_true[index]} → {y_pred[index]}", fontsize=10)
+    return fig
+
+
+def backprop_diagram(boxes, edges, *, forward_color="#009E73", backward_color="#D55E00", figsize=(6.4, 3.4)):
+    """A computation drawn as boxes and arrows, each arrow labelled with its forward value and its gradient.
+
+    ``boxes`` maps a label to the ``(x, y)`` centre of its box; ``edges`` lists
+    ``(from, to, forward value, gradient)``. The forward value sits on one side of its arrow and the
+    gradient on the other, both moved off the line along its perpendicular, so no number sits on
+    an arrow whatever its slope. Forward values are green, gradients orange (Okabe–Ito).
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    fig, axes = _figure(1, 1, figsize=figsize)
+    ax = axes[0, 0]
+    xs, ys = [x for x, _ in boxes.values()], [y for _, y in boxes.values()]
+    ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
+    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.9)
+    ax.axis("off")
+    half_width, half_height = 0.42, 0.28
+    for label, (bx, by) in boxes.items():
+        ax.add_patch(FancyBboxPatch((bx - half_width, by - half_height), 2 * half_width, 2 * half_height,
+                                    boxstyle="round,pad=0.05", facecolor="white", edgecolor="0.3", linewidth=1.5))
+        ax.text(bx, by, label, ha="center", va="center")
+    fig.draw_without_rendering()  # the axes' final place: the data-to-inches scale of each direction
+    to_inches = ax.transData.transform
+    for start, end, value, grad in edges:
+        (x0, y0), (x1, y1) = boxes[start], boxes[end]
+        dx, dy = x1 - x0, y1 - y0
+        length = np.hypot(dx, dy)
+        gap = half_width + 0.05
+        ax.annotate("", xy=(x1 - gap * dx / length, y1 - gap * dy / length),
+                    xytext=(x0 + gap * dx / length, y0 + gap * dy / length),
+                    arrowprops=dict(arrowstyle="-|>", color="0.35", linewidth=1.4))
+        # The arrow's perpendicular, in screen space (the axes' x and y scales differ).
+        (px0, py0), (px1, py1) = to_inches([(x0, y0), (x1, y1)])
+        normal = np.array([-(py1 - py0), px1 - px0]) / np.hypot(px1 - px0, py1 - py0)
+        if normal[1] < 0:
+            normal = -normal  # the forward value goes above (or, on a vertical arrow, right of) the line
+        middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+        for text, color, side in ((f"{value:g}", forward_color, 1), (f"{grad:g}", backward_color, -1)):
+            nx, ny = side * normal
+            ax.annotate(text, middle, xytext=(7 * nx, 7 * ny), textcoords="offset points", color=color,
+                        fontweight="bold", ha="left" if nx > 0.35 else "right" if nx < -0.35 else "center",
+                        va="bottom" if ny > 0.35 else "top" if ny < -0.35 else "center")
+    ax.text(0.0, 1.0, "forward value", color=forward_color, fontweight="bold", transform=ax.transAxes, va="top")
+    ax.text(0.4, 1.0, "gradient (blame)", color=backward_color, fontweight="bold", transform=ax.transAxes,
+            va="top")
     return fig

@@ -6,8 +6,12 @@ there, and no per-step ``.item()`` forces a sync — so the timing measures the 
 host-to-device copies. Per batch size: a few warm-up steps (CUDA context, cuBLAS handles, the
 caching allocator) are excluded; then ``repeats`` identical seeded runs of ``epochs`` epochs, each
 epoch timed between ``torch.cuda.synchronize()`` calls; the record keeps every epoch time and the
-median. Test accuracy is measured after each epoch, outside the timed region. An out-of-memory
-error at one batch size is recorded for that size and the sweep continues.
+median. The last ``validation_samples`` training images are held out (never trained on): the
+validation accuracy measured on them after each epoch, outside the timed region, decides the time
+to the target accuracy, so choosing a batch size never looks at the test set; test accuracy is
+measured after each epoch too and only reported. The target is checked at epoch ends only: the
+time to target is the training time up to the end of the first epoch that reaches it. An
+out-of-memory error at one batch size is recorded for that size and the sweep continues.
 
 Each run returns (and with ``--out`` writes) one record, described and validated in
 ``scratchnn.bench.records``, with the environment captured automatically.
@@ -56,7 +60,8 @@ BASE_BATCH_SIZE = 64
 
 @dataclass(frozen=True)
 class BenchConfig:
-    """What to train and how long. ``train_samples=None`` uses the whole training set."""
+    """What to train and how long. The last ``validation_samples`` training images are held out for
+    the time to target; ``train_samples=None`` trains on all the others."""
 
     batch_sizes: tuple = DEFAULT_BATCH_SIZES
     epochs: int = 10
@@ -68,6 +73,7 @@ class BenchConfig:
     seed: int = 0
     warmup_steps: int = 20
     train_samples: int | None = None
+    validation_samples: int = 5000
 
     def __post_init__(self):
         def whole(value):  # a real integer: not 64.0, True or "64", which a record would carry as such
@@ -77,7 +83,7 @@ class BenchConfig:
         wrong = [f"{name} must be a number, got {value!r}" for name, value in numbers
                  if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))]
         counts = [("epochs", self.epochs), ("repeats", self.repeats), ("seed", self.seed),
-                  ("warmup_steps", self.warmup_steps)]
+                  ("warmup_steps", self.warmup_steps), ("validation_samples", self.validation_samples)]
         if self.train_samples is not None:
             counts.append(("train_samples", self.train_samples))
         wrong += [f"{name} must be an integer, got {value!r}" for name, value in counts if not whole(value)]
@@ -104,6 +110,8 @@ class BenchConfig:
             problems.append(f"warmup_steps must be at least 0, got {self.warmup_steps}")
         if self.train_samples is not None and self.train_samples < 1:
             problems.append(f"train_samples must be at least 1, got {self.train_samples}")
+        if self.validation_samples < 1:
+            problems.append(f"validation_samples must be at least 1, got {self.validation_samples}")
         if problems:
             raise ValueError("BenchConfig: " + "; ".join(problems))
 
@@ -331,19 +339,33 @@ def _peak_rss_bytes():
 class _DeviceData:
     x_train: torch.Tensor
     y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
 
 
-def _to_device(data, device, train_samples):
+def _split_sizes(data, config):
+    """``(train, validation)`` sizes: validation is the last ``validation_samples`` training images."""
+    n_val = config.validation_samples
+    if n_val >= len(data.x_train):
+        raise ValueError(f"validation_samples ({n_val}) must leave training images: the training set "
+                         f"has {len(data.x_train)}")
+    available = len(data.x_train) - n_val
+    return (available if config.train_samples is None else min(config.train_samples, available)), n_val
+
+
+def _to_device(data, device, config):
     import torch
 
-    n = len(data.x_train) if train_samples is None else min(train_samples, len(data.x_train))
+    def tensor(array, dtype):
+        return torch.as_tensor(np.asarray(array, dtype=dtype), device=device)
+
+    n_train, n_val = _split_sizes(data, config)
     return _DeviceData(
-        torch.as_tensor(np.asarray(data.x_train[:n], dtype=np.float32), device=device),
-        torch.as_tensor(np.asarray(data.y_train[:n], dtype=np.int64), device=device),
-        torch.as_tensor(np.asarray(data.x_test, dtype=np.float32), device=device),
-        torch.as_tensor(np.asarray(data.y_test, dtype=np.int64), device=device),
+        tensor(data.x_train[:n_train], np.float32), tensor(data.y_train[:n_train], np.int64),
+        tensor(data.x_train[-n_val:], np.float32), tensor(data.y_train[-n_val:], np.int64),
+        tensor(data.x_test, np.float32), tensor(data.y_test, np.int64),
     )
 
 
@@ -374,16 +396,16 @@ def _train_steps(model, optimizer, data, batch_size, autocast, generator, max_st
         optimizer.step()
 
 
-def _test_accuracy(model, data, autocast):
+def _accuracy(model, x, y, autocast):
     import torch
 
     correct = 0
     with torch.no_grad():
-        for start in range(0, len(data.x_test), 5000):
+        for start in range(0, len(x), 5000):
             with autocast():
-                logits = model(data.x_test[start:start + 5000])
-            correct += (logits.argmax(dim=1) == data.y_test[start:start + 5000]).sum().item()
-    return correct / len(data.x_test)
+                logits = model(x[start:start + 5000])
+            correct += (logits.argmax(dim=1) == y[start:start + 5000]).sum().item()
+    return correct / len(x)
 
 
 def _autocast_factory(device, precision):
@@ -410,19 +432,22 @@ def _measure_batch_size(data, device, precision, batch_size, config):
     for _ in range(config.repeats):
         model, optimizer = _fresh_model(config, batch_size, device)
         generator = torch.Generator(device=device).manual_seed(config.seed)
-        times, run_accuracies = [], []
+        times, run_accuracies = [], {"validation": [], "test": []}
         for _ in range(config.epochs):
             _synchronize(device)
             start = time.perf_counter()
             _train_steps(model, optimizer, data, batch_size, autocast, generator)
             _synchronize(device)
             times.append(time.perf_counter() - start)
-            run_accuracies.append(_test_accuracy(model, data, autocast))
+            run_accuracies["validation"].append(_accuracy(model, data.x_val, data.y_val, autocast))
+            run_accuracies["test"].append(_accuracy(model, data.x_test, data.y_test, autocast))
         epoch_seconds.append(times)
-        # Every repeat starts from the same seed, so the first repeat's accuracy curve stands for all.
+        # Every repeat starts from the same seed, so the first repeat's accuracy curves stand for all.
         accuracies = accuracies or run_accuracies
 
-    reached = next((epoch for epoch, acc in enumerate(accuracies, 1) if acc >= config.target_accuracy), None)
+    # Checked at epoch ends only: the first epoch whose validation accuracy reaches the target.
+    reached = next((epoch for epoch, acc in enumerate(accuracies["validation"], 1)
+                    if acc >= config.target_accuracy), None)
     seconds_per_epoch = statistics.median(t for times in epoch_seconds for t in times)
     peak = torch.cuda.max_memory_allocated() if device == "cuda" else _peak_rss_bytes()
     return {
@@ -433,10 +458,11 @@ def _measure_batch_size(data, device, precision, batch_size, config):
         "time_to_target_seconds": None if reached is None else statistics.median(
             sum(times[:reached]) for times in epoch_seconds),
         "epochs_to_target": reached,
-        "final_test_accuracy": accuracies[-1],
+        "final_test_accuracy": accuracies["test"][-1],
         "peak_memory_bytes": peak,
         "epoch_seconds": epoch_seconds,
-        "test_accuracy_per_epoch": accuracies,
+        "validation_accuracy_per_epoch": accuracies["validation"],
+        "test_accuracy_per_epoch": accuracies["test"],
     }
 
 
@@ -480,12 +506,12 @@ def _series(data, device, precision, config, log):
 
 
 def fastest_to_target(series):
-    """The batch size that reached the target test accuracy in the least time, or None if none did.
+    """The batch size that reached the target validation accuracy in the least time, or None if none did.
 
-    This is the optimal batch size for training: what you wait for is an accurate model, not samples
-    per second. The batch with the most throughput can still lose (it takes fewer optimizer steps per
+    This is the batch size to train with: what you wait for is an accurate model, not samples per
+    second. The batch with the most throughput can still lose (it takes fewer optimizer steps per
     epoch, so it may need more epochs, or never reach the target in the budget). Throughput alone is
-    ``records.optimal_batch_size`` (the knee of the samples/s curve), reported separately.
+    ``records.throughput_knee`` (the knee of the samples/s curve), reported separately.
     """
     reached = [r for r in records.ok_results(series) if r["time_to_target_seconds"] is not None]
     if not reached:
@@ -497,6 +523,7 @@ def run_benchmark(data, devices, config=BenchConfig(), *, bf16=False, log=None):
     """Train and time the MLP on each of ``devices``; return a validated record (not yet saved).
 
     ``data`` has ``x_train``, ``y_train``, ``x_test``, ``y_test`` arrays (``scratchnn.data.load_mnist()``);
+    the last ``config.validation_samples`` training images are the validation split;
     ``bf16=True`` adds a bf16-autocast series for each CUDA device.
     """
     import torch
@@ -504,15 +531,14 @@ def run_benchmark(data, devices, config=BenchConfig(), *, bf16=False, log=None):
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     if bf16 and "cuda" not in devices:
         raise ValueError(f"--bf16 adds a series on the GPU, but this run's devices are {devices}")
+    train_samples, validation_samples = _split_sizes(data, config)
     series = []
     for device in devices:
-        on_device = _to_device(data, device, config.train_samples)
+        on_device = _to_device(data, device, config)
         for precision in ("float32", "bf16-autocast") if bf16 and device == "cuda" else ("float32",):
             series.append(_series(on_device, device, precision, config, log))
         del on_device
         _free_memory(device)
-    train_samples = len(data.x_train) if config.train_samples is None else min(config.train_samples,
-                                                                               len(data.x_train))
     record = {
         "schema_version": records.SCHEMA_VERSION,
         "kind": records.RECORD_KIND,
@@ -529,6 +555,7 @@ def run_benchmark(data, devices, config=BenchConfig(), *, bf16=False, log=None):
             "seed": config.seed,
             "warmup_steps": config.warmup_steps,
             "train_samples": train_samples,
+            "validation_samples": validation_samples,
             "test_samples": len(data.x_test),
             "dataset": "MNIST",
             "float32_matmul_precision": torch.get_float32_matmul_precision(),
@@ -562,9 +589,12 @@ def add_cli(subparsers):
     parser.add_argument("--repeats", type=positive(int), default=BenchConfig.repeats,
                         help="timed runs per batch size; the record keeps the median (default: %(default)s)")
     parser.add_argument("--target-acc", type=positive(float), default=BenchConfig.target_accuracy, metavar="A",
-                        help="test accuracy for the time-to-target measurement (default: %(default)s)")
+                        help="validation accuracy for the time-to-target measurement (default: %(default)s)")
     parser.add_argument("--train-samples", type=positive(int), default=None, metavar="N",
-                        help="train on the first N training images only (default: all 60000)")
+                        help="train on the first N training images only (default: all but the validation split)")
+    parser.add_argument("--validation-samples", type=positive(int), default=BenchConfig.validation_samples,
+                        metavar="N", help="hold out the last N training images to decide the time to target "
+                                          "(default: %(default)s)")
     parser.add_argument("--bf16", action="store_true", help="add a bf16 autocast series on the GPU")
     parser.add_argument("--threads", type=positive(int), default=None, metavar="T",
                         help="torch CPU threads (default: torch's choice, recorded either way)")
@@ -600,7 +630,8 @@ def _main(parser, args):
     from ..data import load_mnist
 
     config = BenchConfig(batch_sizes=tuple(args.batch_sizes), epochs=args.epochs, repeats=args.repeats,
-                         target_accuracy=args.target_acc, train_samples=args.train_samples)
+                         target_accuracy=args.target_acc, train_samples=args.train_samples,
+                         validation_samples=args.validation_samples)
     record = run_benchmark(load_mnist(), devices, config, bf16=args.bf16)
     for series in record["series"]:
         print(f"\n{series['device']} ({series['device_name']}), {series['precision']}:")

@@ -40,7 +40,7 @@ __all__ = [
     "save_record",
     "find_series",
     "ok_results",
-    "optimal_batch_size",
+    "throughput_knee",
     "speedups",
     "is_dgx_spark_record",
     "has_dgx_spark_record",
@@ -74,7 +74,7 @@ RECORD_SCHEMA = {
             "type": "object",
             "required": ["layer_sizes", "activation", "optimizer", "lr", "momentum", "lr_rule", "epochs",
                          "repeats", "target_accuracy", "seed", "warmup_steps", "train_samples",
-                         "test_samples", "dataset", "float32_matmul_precision"],
+                         "validation_samples", "test_samples", "dataset", "float32_matmul_precision"],
             "additionalProperties": False,
             "properties": {
                 "layer_sizes": {"type": "array", "items": _COUNT, "minItems": 2},
@@ -89,6 +89,7 @@ RECORD_SCHEMA = {
                 "seed": {"type": "integer"},
                 "warmup_steps": {"type": "integer", "minimum": 0},
                 "train_samples": _COUNT,
+                "validation_samples": _COUNT,
                 "test_samples": _COUNT,
                 "dataset": _TEXT,
                 "float32_matmul_precision": _TEXT,
@@ -157,7 +158,7 @@ RECORD_SCHEMA = {
             "then": {
                 "required": ["seconds_per_epoch", "samples_per_s", "time_to_target_seconds", "epochs_to_target",
                              "final_test_accuracy", "peak_memory_bytes", "epoch_seconds",
-                             "test_accuracy_per_epoch"],
+                             "validation_accuracy_per_epoch", "test_accuracy_per_epoch"],
                 "additionalProperties": False,
                 "properties": {
                     "batch_size": True,
@@ -170,6 +171,7 @@ RECORD_SCHEMA = {
                     "peak_memory_bytes": {"oneOf": [{"type": "null"}, {"type": "integer", "minimum": 0}]},
                     "epoch_seconds": {"type": "array", "minItems": 1,
                                       "items": {"type": "array", "minItems": 1, "items": _POSITIVE}},
+                    "validation_accuracy_per_epoch": {"type": "array", "minItems": 1, "items": _FRACTION},
                     "test_accuracy_per_epoch": {"type": "array", "minItems": 1, "items": _FRACTION},
                 },
             },
@@ -403,16 +405,18 @@ def ok_results(series):
     return sorted((r for r in series["results"] if r["status"] == "ok"), key=lambda r: r["batch_size"])
 
 
-def optimal_batch_size(series, tolerance=0.05):
-    """The smallest batch size within ``tolerance`` of the series' peak samples/s.
+def throughput_knee(series, tolerance=0.05):
+    """The knee of the throughput curve: the smallest batch size within ``tolerance`` of the series'
+    peak samples/s. None if no batch size ran.
 
-    Why the smallest: past the knee of the throughput curve a bigger batch buys
-    almost no speed, but costs memory and takes fewer optimizer steps per epoch
-    (often more epochs to the same accuracy). None if no batch size ran.
+    Why the smallest: past the knee a bigger batch buys almost no speed, but costs memory and takes
+    fewer optimizer steps per epoch (often more epochs to the same accuracy). This answers "how big
+    a batch keeps the device busy?", not "which batch size trains fastest to an accurate model?"
+    (``scratchnn.bench.gpu.fastest_to_target``).
     """
     if not 0 <= tolerance < 1:
         raise ValueError(
-            f"optimal_batch_size expected a tolerance in [0, 1), got {tolerance}")
+            f"throughput_knee expected a tolerance in [0, 1), got {tolerance}")
     results = ok_results(series)
     if not results:
         return None
@@ -509,23 +513,28 @@ def machine_label(record):
 
 
 def records_status_markdown(records, folder_label="book/results/gpu/"):
-    """Plain Markdown stating which GPU records the page renders, or (as a block quote) that there are none."""
-    if not records:
-        return (
-            f"> **No GPU record yet.** No GPU benchmark record is committed under `{folder_label}`, so this "
-            "page shows **no GPU numbers**. The CPU-vs-GPU table, the speedup figure and the DGX Spark's "
-            "optimal batch size appear once a record measured on a real GPU is committed; the live CPU "
-            "numbers are measured on the machine that runs the page. The commands that produce a record on "
-            "a DGX Spark are at the end of this lab."
-        )
-    lines = [f"This page renders {len(records)} committed benchmark record(s) from `{folder_label}`:", ""]
+    """Plain Markdown stating which GPU records the page renders; a block quote says when none is from
+    a DGX Spark (the one place the book says so)."""
+    spark = sum(is_dgx_spark_record(loaded.data) for loaded in records)
+    lines = []
+    if not spark:
+        lines += [
+            f"> **No DGX Spark record has been committed yet** (under `{folder_label}`). Until one is, the "
+            "GPU numbers on this page are expectations computed from NVIDIA's published specification, "
+            "labelled as such, never measurements; the live numbers are measured on the machine that "
+            "runs the page. Each step says what to run and what to look for, and shows a record's "
+            "numbers as soon as one is committed (*Record a GPU run*, at the end, says how).",
+            "",
+        ]
+    if records:
+        lines += [f"GPU benchmark records rendered on this page, from `{folder_label}`:", ""]
     for loaded in records:
         env = loaded.data["environment"]
         commit = env["git_commit"][:10] if env["git_commit"] else "unknown commit"
-        spark = " (DGX Spark)" if is_dgx_spark_record(loaded.data) else ""
-        lines.append(f"- `{loaded.path.name}`: {machine_label(loaded.data)}{spark}, torch {env['torch']}, "
+        label = " (DGX Spark)" if is_dgx_spark_record(loaded.data) else ""
+        lines.append(f"- `{loaded.path.name}`: {machine_label(loaded.data)}{label}, torch {env['torch']}, "
                      f"CUDA {env['cuda']['cuda_version'] if env['cuda'] else 'none'}, book at {commit}")
-    return "\n".join(lines)
+    return "\n".join(lines).rstrip()
 
 
 # --- figures ----------------------------------------------------------------------------------

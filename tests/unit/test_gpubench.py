@@ -209,7 +209,7 @@ def test_a_record_that_cannot_be_saved_at_the_end_is_printed(monkeypatch, tmp_pa
 
     monkeypatch.setattr(records, "save_record", disk_full)
     args = _parser().parse_args(["gpu", "--device", "cpu", "--batch-sizes", "32", "--epochs", "1", "--repeats", "1",
-                                 "--threads", "1", "--out", str(tmp_path)])
+                                 "--threads", "1", "--validation-samples", "28", "--out", str(tmp_path)])
     assert args.func(args) == 1
     out, err = capsys.readouterr()
     printed = json.loads(out[out.index("\n{") + 1:])

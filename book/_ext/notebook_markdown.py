@@ -10,8 +10,9 @@ directive text. :func:`notebook_markdown` turns one cell's MyST into plain Commo
   ``:pyobject:``, ``:lines:``, ``:start-at:``, ``:dedent:`` ... select what the page shows);
 - admonitions and exercises become block quotes with a bold title, solutions and dropdowns
   ``<details>`` blocks, tabs and cards their titled contents; a gated solution
-  (``{solution-start}`` ... ``{solution-end}``, whose code cells run) a bold "Solution" before its
-  cells and an "End of the solution." line after them;
+  (``{solution-start}`` ... ``{solution-end}``, whose code cells run on the page) spans cells:
+  :func:`split_at_solution_markers` finds its markers and book/_ext/exercise_cells.py turns it into
+  the learner's attempt, the self-check and the closed solution;
 - ``{ref}``/``{doc}``/``{numref}`` become links to the published site, ``{cite}`` a link to the
   bibliography page, ``{{ substitution }}`` its value; any other role its text;
 - any other directive its title and converted body: no directive text is left behind.
@@ -336,10 +337,8 @@ def render_directive(directive: Directive, context: PageContext) -> str:
     if name == "exercise":
         title = "Exercise" + (f": {directive.argument.strip()}" if directive.argument.strip() else "")
         return _quote(f"**{title}**\n\n{body()}")
-    if name == "solution-start":  # a gated solution: its cells follow, up to {solution-end}
-        return "**Solution**"  # (a <details> cannot span cells; its :class: dropdown is the page's)
-    if name == "solution-end":
-        return "*End of the solution.*"
+    if name in SOLUTION_MARKERS:  # a gated solution spans cells: executed_notebooks + exercise_cells
+        return ""
     if name in DROPDOWNS or "dropdown" in directive.options.get("class", ""):
         default = "Solution" if name == "solution" else name.capitalize()
         summary = default if name == "solution" else _title(directive, default)
@@ -424,6 +423,39 @@ def convert(markdown: str, context: PageContext) -> str:
     flush()
     text = "\n".join(out)
     return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+
+
+SOLUTION_MARKERS = ("solution-start", "solution-end")
+
+
+def split_at_solution_markers(markdown: str) -> list[tuple[str, str]]:
+    """One cell's MyST cut at its top-level gated-solution markers, in order.
+
+    ``("text", markdown)`` for the text between markers, ``("solution-start", label)`` and
+    ``("solution-end", "")`` for the markers (a marker inside a code fence or a directive is text).
+    """
+    lines = markdown.splitlines()
+    parts: list[tuple[str, str]] = []
+    text: list[str] = []
+    i = 0
+    while i < len(lines):
+        opening = DIRECTIVE_FENCE.match(lines[i]) or CODE_FENCE.match(lines[i])
+        if opening is None:
+            text.append(lines[i])
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines) and not _closes(lines[end], opening["fence"]):
+            end += 1
+        name = opening.groupdict().get("name")
+        if name in SOLUTION_MARKERS:
+            parts += [("text", "\n".join(text)), (name, opening["arg"].strip())]
+            text = []
+        else:
+            text += lines[i:end + 1]
+        i = end + 1
+    parts.append(("text", "\n".join(text)))
+    return [(kind, value) for kind, value in parts if kind != "text" or value.strip()]
 
 
 def notebook_markdown(markdown: str, context: PageContext) -> tuple[str, dict[str, dict]]:

@@ -5,7 +5,8 @@ exercises and solutions, cross-references. JupyterLab and Colab render none of t
 directive text. :func:`notebook_markdown` turns one cell's MyST into plain CommonMark (+ HTML
 ``<details>`` for dropdowns, ``$...$`` maths, which both render):
 
-- glue roles and directives become the computed value, formatted exactly as myst-nb formats it;
+- glue roles and directives become the computed value, formatted exactly as myst-nb formats it, and
+  so do ``{eval}`` roles of a glued name (``{eval}`f"{name:.2%}"``` shows ``{glue:text}`name:.2%```);
 - ``{literalinclude}`` becomes a fenced block with the included code (Sphinx's own reader, so
   ``:pyobject:``, ``:lines:``, ``:start-at:``, ``:dedent:`` ... select what the page shows);
 - admonitions and exercises become block quotes with a bold title, solutions and dropdowns
@@ -107,6 +108,29 @@ def format_plain_text(text: str, fmt_spec: str) -> str:
     return format(value, fmt_spec)
 
 
+# An {eval} role the book can show without a kernel: a glued name, or an f-string formatting one.
+EVAL_EXPRESSION = re.compile(
+    r"""^\s*(?:(?P<bare>[A-Za-z_]\w*)|f(?P<quote>["'])\{(?P<name>[A-Za-z_]\w*)(?::(?P<spec>[^{}"'!]*))?\}(?P=quote))\s*$"""
+)
+
+
+def eval_as_glue_text(expression: str) -> str:
+    """The ``{glue:text}`` content that shows what ``{eval}`expression``` shows (``name`` or ``name:spec``).
+
+    ``name`` and ``f"{name:spec}"`` are the forms the book evaluates without a kernel (from the
+    glued value ``name``); anything else raises :class:`ConversionError` naming them.
+    """
+    match = EVAL_EXPRESSION.match(expression)
+    if match is None:
+        raise ConversionError(
+            f"{{eval}}`{expression}`: the book shows an eval role from a glued value, so its expression "
+            'must be a glued name or f"{name:format}"'
+        )
+    if match["bare"]:
+        return match["bare"]
+    return f"{match['name']}:{match['spec']}" if match["spec"] else match["name"]
+
+
 def _glue_bundle(context: PageContext, key: str) -> dict:
     if "::" in key:
         raise ConversionError(f"glue from another document ({key!r}) is not supported in notebooks")
@@ -158,6 +182,8 @@ def _link(text: str, url: str | None) -> str:
 def render_role(name: str, content: str, context: PageContext) -> str:
     if name in ("glue:text",):
         return glue_text(context, content)
+    if name == "eval":  # what the page shows (book/_ext/eval_glue.py): the glued value, formatted
+        return glue_text(context, eval_as_glue_text(content))
     if name in ("glue", "glue:", "glue:any"):
         bundle = _glue_bundle(context, content)
         if "text/markdown" in bundle:

@@ -384,3 +384,17 @@ def test_setup_cell_is_valid_python_for_every_extras_choice():
         )
         compile(source, "setup", "exec")
         assert 'Path.home() / "r"' in source
+
+
+@pytest.mark.parametrize(
+    "expression, shown",
+    [('f"{acc:.2%}"', "97.31%"), ("f'{acc:.1f}'", "1.0"), ("acc", "0.97312"), ('f"{acc}"', "0.97312")],
+)
+def test_eval_roles_of_a_glued_name_show_what_glue_text_shows(tmp_path, expression, shown):
+    assert convert(f"Accuracy {{eval}}`{expression}`.", context(tmp_path, acc="0.97312")) == f"Accuracy {shown}."
+
+
+@pytest.mark.parametrize("expression", ["acc * 100", 'f"{acc:.2%} and {n}"', "history.val_acc[-1]", 'f"{acc!r}"'])
+def test_an_eval_role_the_book_cannot_show_from_glue_is_an_error_naming_the_forms(tmp_path, expression):
+    with pytest.raises(nm.ConversionError, match='must be a glued name or f"{name:format}"'):
+        convert(f"{{eval}}`{expression}`", context(tmp_path, acc="0.5", n="3"))

@@ -5,8 +5,10 @@ shows and assert the claims it makes. A learner who opens the chapter's ``.md`` 
 (``make lab``, Binder) runs those cells too, in a kernel that may have no myst-nb, with settings
 they may have changed. So the cells import from here:
 
-- :func:`glue` is myst-nb's ``glue`` when myst-nb is importable (the build), otherwise it records
-  nothing.
+- :func:`glue` records a value under a name: with myst-nb's ``glue`` when myst-nb is importable
+  (the build), and in every IPython kernel also as a variable of that name, which the prose's
+  ``{eval}`f"{name:.2%}"``` roles read (jupyterlab-myst evaluates them in the learner's kernel; the
+  page shows the glued value: book/_ext/eval_glue.py).
 - :func:`claim` checks a conclusion the prose states. In the book's build (``SCRATCHNN_BOOK_BUILD``
   set, as book/_ext/kernel_threads.py does for every kernel the build starts) a false claim raises
   ``AssertionError`` and fails the build; in a learner's run it prints what no longer holds and
@@ -22,10 +24,17 @@ BUILD_VARIABLE = "SCRATCHNN_BOOK_BUILD"
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
-    """Record ``value`` under ``name`` for the page (myst-nb's ``glue``); without myst-nb, nothing."""
+    """Record ``value`` as ``name``: for the page (myst-nb's ``glue``) and as a kernel variable."""
+    try:
+        from IPython import get_ipython
+    except ModuleNotFoundError:  # not in a notebook kernel: nothing reads it
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.user_ns[name] = value  # what the prose's {eval} roles evaluate
     try:
         from myst_nb import glue as record
-    except ModuleNotFoundError:  # a learner's kernel: the page's numbers are this run's outputs
+    except ModuleNotFoundError:  # a learner's kernel: the page's record is not needed
         return
     record(name, value, display=display)
 

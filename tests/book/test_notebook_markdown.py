@@ -74,6 +74,56 @@ def test_roles_inside_code_spans_and_code_blocks_stay_as_written(tmp_path):
     )
 
 
+def test_directives_and_roles_inside_code_stay_as_written(tmp_path):
+    """myst-parser's tokens decide what is a directive or a role: one shown inside a code fence of
+    any kind, an indented code block or a code span (even one holding backticks) is text."""
+    ctx = context(tmp_path, acc="0.5")
+    text = """
+    `````md
+    ````{note}
+    ```{glue:text} acc
+    ```
+    ````
+    `````
+
+    ~~~
+    :::{warning}
+    {glue:text}`acc`
+    :::
+    ~~~
+
+        {glue:text}`acc:.0%` in an indented code block
+
+    ``a `{glue:text}`acc` b`` and `{{ repository_url }}` stay; {glue:text}`acc:.0%` and {{ repository_url }} do not.
+    """
+    assert convert(text, ctx) == textwrap.dedent("""
+    `````md
+    ````{note}
+    ```{glue:text} acc
+    ```
+    ````
+    `````
+
+    ~~~
+    :::{warning}
+    {glue:text}`acc`
+    :::
+    ~~~
+
+        {glue:text}`acc:.0%` in an indented code block
+
+    ``a `{glue:text}`acc` b`` and `{{ repository_url }}` stay; 50% and https://github.com/o/r do not.
+    """).strip("\n")
+
+
+def test_included_code_keeps_its_blank_lines(tmp_path):
+    source = tmp_path / "book" / "labs" / "two.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("def a():\n    pass\n\n\ndef b():\n    pass\n")
+    assert convert("```{literalinclude} two.py\n```", context(tmp_path)) == (
+        "```python\ndef a():\n    pass\n\n\ndef b():\n    pass\n```")
+
+
 def test_an_unknown_glue_name_is_an_error_naming_it(tmp_path):
     with pytest.raises(nm.ConversionError, match="no glued value named 'missing'"):
         convert("{glue:text}`missing:.2f`", context(tmp_path))

@@ -27,6 +27,8 @@ import ast
 import builtins
 from collections.abc import Iterable, Iterator
 
+from colab_setup import parse_cell  # this folder is on sys.path (executed_notebooks)
+
 ATTEMPT_HEADER = "# Your attempt (the exercise above): replace each NotImplementedError with your code."
 SUMMARY = "Solution (open it after your own attempt)"
 
@@ -109,7 +111,7 @@ def _module_level(tree: ast.AST) -> Iterator[ast.AST]:
 def bound_names(source: str) -> set[str]:
     """The module-level names a cell binds (assignments, loops, imports, definitions)."""
     names = set()
-    for node in _module_level(_parse(source)):
+    for node in _module_level(parse_cell(source)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -120,15 +122,7 @@ def bound_names(source: str) -> set[str]:
 
 
 def used_names(source: str) -> set[str]:
-    return {node.id for node in ast.walk(_parse(source)) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
-
-
-def _parse(source: str) -> ast.Module:
-    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
-    try:
-        return ast.parse("\n".join(lines))
-    except SyntaxError:
-        return ast.Module(body=[], type_ignores=[])
+    return {node.id for node in ast.walk(parse_cell(source)) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 
 def names_only_solutions_define(cells: Iterable[tuple[str, str]]) -> dict[int, set[str]]:

@@ -184,7 +184,8 @@ def readable_notebook(executed: nbformat.NotebookNode, context) -> nbformat.Note
         raise notebook_markdown.ConversionError("a {solution-start} without its {solution-end}")
     _check_solution_names(code_order)
     notebook.cells = cells
-    notebook.metadata.pop("jupytext", None)
+    for build_only in ("jupytext", "source_map"):  # the build's bookkeeping, not the learner's
+        notebook.metadata.pop(build_only, None)
     return with_stable_ids(notebook)
 
 

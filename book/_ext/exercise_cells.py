@@ -30,7 +30,7 @@ from collections.abc import Iterable, Iterator
 from colab_setup import parse_cell  # this folder is on sys.path (executed_notebooks)
 
 ATTEMPT_HEADER = "# Your attempt (the exercise above): replace each NotImplementedError with your code."
-SUMMARY = "Solution (open it after your own attempt)"
+SUMMARY = "Solution: click to open it, after your own attempt"
 
 
 def _not_written(name: str) -> str:

@@ -256,7 +256,7 @@ def test_a_gated_solution_becomes_an_attempt_a_self_check_and_a_closed_solution(
         '        raise NotImplementedError("MyReLU.backward: not written yet (see the exercise above)")'
     )
     assert check == "result = check_relu(MyReLU)"
-    assert solution.startswith("<details>\n<summary>Solution (open it after your own attempt)</summary>\n\n"
+    assert solution.startswith("<details>\n<summary>Solution: click to open it, after your own attempt</summary>\n\n"
                                "Forward keeps the mask:\n\n```python\nfrom pathlib import Path")
     assert solution.endswith("The package's version: `scratchnn.nn.ReLU`.\n\n</details>")
     assert readable.cells[5].source == "Now use it:"

@@ -71,7 +71,7 @@ def setup_cell_source(
     )
 
 
-def _parse(source: str) -> ast.Module:
+def parse_cell(source: str) -> ast.Module:
     """``source`` as Python, IPython magics and shell lines (``%``, ``!``) left out."""
     lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
     try:
@@ -196,7 +196,7 @@ class _Reach:
 def chapter_seeds(source: str) -> list[tuple[str, str]]:
     """``(module, name)`` the chapter's code uses: ``from m import x`` gives ``(m, x)``; ``import m``
     gives ``(m, "")`` (the module is loaded) and ``(m, x)`` for every ``m.x`` in the code."""
-    tree = _parse(source)
+    tree = parse_cell(source)
     seeds: list[tuple[str, str | None]] = []
     aliases: dict[str, str] = {}
     for node in ast.walk(tree):

@@ -3,7 +3,10 @@
 Both read like the page (book/_ext/notebook_markdown.py): ``remove-cell`` cells (build plumbing)
 are dropped, the prose's glue roles carry the computed values, ``{literalinclude}`` the included
 code, admonitions, exercises and solutions are plain markdown, cross-references link to the
-published site, and a figure's caption (``mystnb.figure.caption``) is a markdown cell under it.
+published site, and a figure's caption (``mystnb.figure.caption``) is a markdown cell under it. A
+lab's gated solution becomes the learner's attempt (stubs), the self-check and the solution shut in
+a ``<details>`` block that "run all" never executes (book/_ext/exercise_cells.py). Cell ids derive
+from the cells' content, so a rebuild that changes one page does not rewrite every notebook.
 
 1. Downloads. sphinx-book-theme offers ``_sources/<page>.ipynb`` (copied from myst-nb's
    ``<build>/jupyter_execute/<page>.ipynb``) as the page's notebook download. myst-nb 1.4.0 writes
@@ -26,6 +29,7 @@ published site, and a figure's caption (``mystnb.figure.caption``) is a markdown
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -36,6 +40,7 @@ from sphinx.util import docname_join
 
 sys.path.insert(0, str(Path(__file__).parent))  # the helper modules next to this extension
 import colab_setup  # noqa: E402
+import exercise_cells  # noqa: E402
 import notebook_markdown  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -88,32 +93,110 @@ def repoint_colab_button(app, pagename, templatename, context, doctree) -> None:
                 button["url"] = url
 
 
+def _markdown_cells(source: str, metadata: dict, context) -> list[nbformat.NotebookNode]:
+    """The converted markdown cell (none when nothing is left of it)."""
+    text, attachments = notebook_markdown.notebook_markdown(source, context)
+    if not text.strip():
+        return []
+    cell = nbformat.v4.new_markdown_cell(text, metadata=dict(metadata))
+    if attachments:
+        cell.attachments = attachments
+    return [cell]
+
+
+def _figure_caption(cell, context) -> list[nbformat.NotebookNode]:
+    caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
+    if cell.cell_type != "code" or not caption:
+        return []
+    text, _ = notebook_markdown.notebook_markdown(caption.strip(), context)
+    return [nbformat.v4.new_markdown_cell(f"*Figure: {text}*", metadata={"tags": ["figure-caption"]})]
+
+
+def _learner_exercise(solution: list, context) -> list[nbformat.NotebookNode]:
+    """A gated solution's cells (``("markdown", MyST)`` / ``("code", source)``) as the learner's
+    attempt, the self-check and the solution shut in a ``<details>`` block (exercise_cells)."""
+    code = [text for kind, text in solution if kind == "code"]
+    cells = [nbformat.v4.new_code_cell(exercise_cells.attempt_source(code), metadata={"tags": ["attempt"]})]
+    check = exercise_cells.self_check_source(code)
+    if check:
+        cells.append(nbformat.v4.new_code_cell(check, metadata={"tags": ["self-check"]}))
+    parts, attachments = [], {}
+    for kind, text in solution:
+        if kind == "markdown":
+            text, found = notebook_markdown.notebook_markdown(text, context)
+            attachments.update(found)
+        parts.append((kind, text))
+    closed = nbformat.v4.new_markdown_cell(exercise_cells.solution_markdown(parts), metadata={"tags": ["solution"]})
+    if attachments:
+        closed.attachments = attachments
+    return [*cells, closed]
+
+
+def _check_solution_names(cells: list[tuple[str, str]]) -> None:
+    used = exercise_cells.names_only_solutions_define(cells)
+    if used:
+        names = sorted(set().union(*used.values()))
+        raise notebook_markdown.ConversionError(
+            f"a visible cell uses {', '.join(names)}, which only a solution defines: in the learner's "
+            "notebook the solution does not run, so that cell would fail (define it in a visible cell)"
+        )
+
+
 def readable_notebook(executed: nbformat.NotebookNode, context) -> nbformat.NotebookNode:
     """The notebook a learner gets: what the page shows, in cells Jupyter and Colab render.
 
     ``context`` is a :class:`notebook_markdown.PageContext`; its glue values come from ``executed``
-    (removed cells included: that is where the chapters glue).
+    (removed cells included: that is where the chapters glue). A gated solution becomes the
+    learner's attempt, the self-check and the closed solution (book/_ext/exercise_cells.py).
     """
     context.glue = notebook_markdown.glue_values(executed)
     notebook = nbformat.from_dict(executed)
     cells = []
+    solution = None  # while inside a gated solution: its ("markdown" | "code", source) parts
+    code_order = []  # ("visible" | "solution", source) of every code cell, for the name check
     for cell in notebook.cells:
         if REMOVE_CELL in cell.metadata.get("tags", []):
             continue
-        if cell.cell_type == "markdown":
-            source, attachments = notebook_markdown.notebook_markdown(cell.source, context)
-            cell.source = source
-            if attachments:
-                cell.attachments = attachments
-            if not source.strip():
+        if cell.cell_type == "code":
+            if solution is not None:
+                solution.append(("code", cell.source))
+                code_order.append(("solution", cell.source))
                 continue
-        cells.append(cell)
-        caption = cell.metadata.get("mystnb", {}).get("figure", {}).get("caption")
-        if cell.cell_type == "code" and caption:
-            text, attachments = notebook_markdown.notebook_markdown(caption.strip(), context)
-            cells.append(nbformat.v4.new_markdown_cell(f"*Figure: {text}*", metadata={"tags": ["figure-caption"]}))
+            cells += [cell, *_figure_caption(cell, context)]
+            code_order.append(("visible", cell.source))
+            continue
+        if cell.cell_type != "markdown":
+            cells.append(cell)
+            continue
+        for kind, text in notebook_markdown.split_at_solution_markers(cell.source):
+            if kind == "solution-start":
+                solution = []
+            elif kind == "solution-end" and solution is not None:
+                exercise = _learner_exercise(solution, context)
+                cells += exercise
+                code_order += [("visible", c.source) for c in exercise if c.cell_type == "code"]
+                solution = None
+            elif solution is not None:
+                solution.append(("markdown", text))
+            elif kind == "text":
+                cells += _markdown_cells(text, cell.metadata, context)
+    if solution is not None:
+        raise notebook_markdown.ConversionError("a {solution-start} without its {solution-end}")
+    _check_solution_names(code_order)
     notebook.cells = cells
-    notebook.metadata.pop("jupytext", None)
+    for build_only in ("jupytext", "source_map"):  # the build's bookkeeping, not the learner's
+        notebook.metadata.pop(build_only, None)
+    return with_stable_ids(notebook)
+
+
+def with_stable_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Cell ids derived from each cell's type and source (the n-th repeat gets ``-n``): a rebuild
+    that changes one cell changes one id, and the published notebooks do not churn."""
+    seen: dict[str, int] = {}
+    for cell in notebook.cells:
+        digest = hashlib.sha256(f"{cell.cell_type}\0{cell.source}".encode()).hexdigest()[:16]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
     return notebook
 
 
@@ -122,7 +205,7 @@ def colab_notebook(readable: nbformat.NotebookNode, setup_source: str) -> nbform
     notebook = nbformat.from_dict(readable)
     setup = nbformat.v4.new_code_cell(setup_source, metadata={"tags": [colab_setup.SETUP_CELL_TAG]})
     notebook.cells.insert(0, setup)
-    return notebook
+    return with_stable_ids(notebook)
 
 
 def with_cached_outputs(notebook: nbformat.NotebookNode, cache) -> nbformat.NotebookNode:

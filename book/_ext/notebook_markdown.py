@@ -5,13 +5,15 @@ exercises and solutions, cross-references. JupyterLab and Colab render none of t
 directive text. :func:`notebook_markdown` turns one cell's MyST into plain CommonMark (+ HTML
 ``<details>`` for dropdowns, ``$...$`` maths, which both render):
 
-- glue roles and directives become the computed value, formatted exactly as myst-nb formats it;
+- glue roles and directives become the computed value, formatted exactly as myst-nb formats it, and
+  so do ``{eval}`` roles of a glued name (``{eval}`f"{name:.2%}"``` shows ``{glue:text}`name:.2%```);
 - ``{literalinclude}`` becomes a fenced block with the included code (Sphinx's own reader, so
   ``:pyobject:``, ``:lines:``, ``:start-at:``, ``:dedent:`` ... select what the page shows);
 - admonitions and exercises become block quotes with a bold title, solutions and dropdowns
   ``<details>`` blocks, tabs and cards their titled contents; a gated solution
-  (``{solution-start}`` ... ``{solution-end}``, whose code cells run) a bold "Solution" before its
-  cells and an "End of the solution." line after them;
+  (``{solution-start}`` ... ``{solution-end}``, whose code cells run on the page) spans cells:
+  :func:`split_at_solution_markers` finds its markers and book/_ext/exercise_cells.py turns it into
+  the learner's attempt, the self-check and the closed solution;
 - ``{ref}``/``{doc}``/``{numref}`` become links to the published site, ``{cite}`` a link to the
   bibliography page, ``{{ substitution }}`` its value; any other role its text;
 - any other directive its title and converted body: no directive text is left behind.
@@ -25,8 +27,9 @@ from __future__ import annotations
 import ast
 import base64
 import re
-import textwrap
+from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -34,12 +37,14 @@ import yaml
 
 GLUE_PREFIX = "application/papermill.record/"
 
-# A fence that opens a directive: ```{name} argument   or   :::{name} argument
-DIRECTIVE_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|:{3,})\{(?P<name>[\w:.+-]+)\}[ \t]*(?P<arg>.*)$")
-CODE_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
+# The info string of a fence that is a directive: ```{name} argument   or   :::{name} argument
+DIRECTIVE_INFO = re.compile(r"^\{(?P<name>[\w:.+-]+)\}[ \t]*(?P<arg>.*)$")
+# Blocks copied as written: code, maths and raw HTML (a role or directive inside them is text)
+VERBATIM_BLOCKS = {"fence", "code_block", "math_block", "math_block_label", "amsmath", "html_block"}
+DROPPED_BLOCKS = {"myst_target", "myst_line_comment", "front_matter", "myst_block_break"}
+# The book's MyST syntax extensions (_config.yml's myst_enable_extensions; executed_notebooks passes them)
+BOOK_EXTENSIONS = ("amsmath", "colon_fence", "dollarmath", "deflist", "html_image", "substitution")
 OPTION = re.compile(r"^:(?P<key>[\w-]+):(?:[ \t]+(?P<value>.*))?$")
-TARGET = re.compile(r"^\s*\([\w.:-]+\)=\s*$")  # (label)= before a heading
-COMMENT = re.compile(r"^\s*%")
 SUBSTITUTION = re.compile(r"\{\{\s*([\w.-]+)\s*\}\}")
 ROLE_NAME = re.compile(r"\{(?P<name>[\w:.+-]+)\}")
 EXPLICIT_TARGET = re.compile(r"^(?P<text>.*?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
@@ -65,6 +70,7 @@ class PageContext:
     resolve_doc: Callable[[str], tuple[str, str] | None] = lambda target: None
     bibliography_url: str | None = None
     attachments: dict[str, dict] = field(default_factory=dict)  # images pasted into this cell
+    myst_extensions: tuple[str, ...] = BOOK_EXTENSIONS
 
 
 class ConversionError(ValueError):
@@ -104,6 +110,29 @@ def format_plain_text(text: str, fmt_spec: str) -> str:
     elif type_char in "eEfFgGn%":
         value = float(value)
     return format(value, fmt_spec)
+
+
+# An {eval} role the book can show without a kernel: a glued name, or an f-string formatting one.
+EVAL_EXPRESSION = re.compile(
+    r"""^\s*(?:(?P<bare>[A-Za-z_]\w*)|f(?P<quote>["'])\{(?P<name>[A-Za-z_]\w*)(?::(?P<spec>[^{}"'!]*))?\}(?P=quote))\s*$"""
+)
+
+
+def eval_as_glue_text(expression: str) -> str:
+    """The ``{glue:text}`` content that shows what ``{eval}`expression``` shows (``name`` or ``name:spec``).
+
+    ``name`` and ``f"{name:spec}"`` are the forms the book evaluates without a kernel (from the
+    glued value ``name``); anything else raises :class:`ConversionError` naming them.
+    """
+    match = EVAL_EXPRESSION.match(expression)
+    if match is None:
+        raise ConversionError(
+            f"{{eval}}`{expression}`: the book shows an eval role from a glued value, so its expression "
+            'must be a glued name or f"{name:format}"'
+        )
+    if match["bare"]:
+        return match["bare"]
+    return f"{match['name']}:{match['spec']}" if match["spec"] else match["name"]
 
 
 def _glue_bundle(context: PageContext, key: str) -> dict:
@@ -157,6 +186,8 @@ def _link(text: str, url: str | None) -> str:
 def render_role(name: str, content: str, context: PageContext) -> str:
     if name in ("glue:text",):
         return glue_text(context, content)
+    if name == "eval":  # what the page shows (book/_ext/eval_glue.py): the glued value, formatted
+        return glue_text(context, eval_as_glue_text(content))
     if name in ("glue", "glue:", "glue:any"):
         bundle = _glue_bundle(context, content)
         if "text/markdown" in bundle:
@@ -196,38 +227,83 @@ def render_role(name: str, content: str, context: PageContext) -> str:
     return re.sub(r"\s*\(.*\)$", "", content) if name == "abbr" else content
 
 
-def convert_inline(text: str, context: PageContext) -> str:
-    """Replace roles and substitutions in running text; code spans are left as they are."""
+# --- parsing: markdown-it-py tokens, as myst-parser configures them ---------------------------------
+
+
+@lru_cache(maxsize=8)
+def _parser(extensions: tuple[str, ...]):
+    """The markdown-it parser myst-parser builds for Sphinx, with the book's syntax extensions."""
+    from markdown_it.renderer import RendererHTML
+    from myst_parser.config.main import MdParserConfig
+    from myst_parser.parsers.mdit import create_md_parser
+
+    return create_md_parser(MdParserConfig(enable_extensions=set(extensions)), RendererHTML)
+
+
+def _inline_events(tokens) -> deque:
+    """The roles, substitutions and code spans myst-parser sees in ``tokens``, in order:
+    ``(role name, content)``, ``("{{}}", key)`` for a substitution, ``("``", backticks)`` for a
+    code span (whose text is never converted)."""
+    events = deque()
+    for token in tokens:
+        for child in token.children or []:
+            if child.type == "myst_role":
+                events.append((child.meta["name"], child.content))
+            elif child.type == "substitution_inline":
+                events.append(("{{}}", child.content.strip()))
+            elif child.type == "code_inline":
+                events.append(("``", child.markup))
+    return events
+
+
+def convert_inline(text: str, context: PageContext, events: deque | None = None) -> str:
+    """Replace the roles and substitutions of running text, as myst-parser reads it.
+
+    ``events``: the roles, substitutions and code spans myst-parser found in ``text``, in order
+    (default: parse ``text`` as inline text). The text is copied as written, except for each role
+    and substitution the parser found, replaced where it stands; a code span is copied whole, so a
+    role or substitution inside it stays text. One the parser found that cannot be placed is an error.
+    """
+    if events is None:
+        events = _inline_events(_parser(context.myst_extensions).parseInline(text))
     out = []
     i = 0
     while i < len(text):
-        if text[i] == "{":
+        expected = events[0] if events else (None, None)
+        if text[i] == "{" and expected[0] not in (None, "``"):
             match = ROLE_NAME.match(text, i)
-            if match and match.end() < len(text) and text[match.end()] == "`":
+            if match and text.startswith("`", match.end()):
                 ticks = re.match(r"`+", text[match.end():]).group(0)
                 start = match.end() + len(ticks)
                 end = text.find(ticks, start)
-                if end != -1:
+                if end != -1 and expected == (match["name"], text[start:end]):
+                    events.popleft()
                     out.append(render_role(match["name"], text[start:end], context))
                     i = end + len(ticks)
                     continue
             sub = SUBSTITUTION.match(text, i)
-            if sub and sub.group(1) in context.substitutions:
+            if sub and expected == ("{{}}", sub.group(1)):
+                events.popleft()
+                if sub.group(1) not in context.substitutions:
+                    raise ConversionError(f"no substitution named {sub.group(1)!r} (myst_substitutions)")
                 out.append(context.substitutions[sub.group(1)])
                 i = sub.end()
                 continue
-        if text[i] == "`":  # a code span: copy it verbatim up to its closing run of backticks
+        if text[i] == "`":
             ticks = re.match(r"`+", text[i:]).group(0)
-            end = text.find(ticks, i + len(ticks))
-            if end != -1:
+            end = text.find(ticks, i + len(ticks)) if expected == ("``", ticks) else -1
+            if end != -1:  # the code span the parser found: copied whole
+                events.popleft()
                 out.append(text[i:end + len(ticks)])
                 i = end + len(ticks)
-                continue
-            out.append(ticks)
-            i += len(ticks)
+            else:  # backticks the parser read as text
+                out.append(ticks)
+                i += len(ticks)
             continue
         out.append(text[i])
         i += 1
+    if events:
+        raise ConversionError(f"could not place {events[0]!r} in {text[:80]!r}")
     return "".join(out)
 
 
@@ -240,11 +316,6 @@ class Directive:
     argument: str
     options: dict[str, str]
     body: str
-
-
-def _closes(line: str, fence: str) -> bool:
-    stripped = line.strip()
-    return bool(stripped) and set(stripped) == {fence[0]} and len(stripped) >= len(fence)
 
 
 def _split_options(lines: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -336,10 +407,8 @@ def render_directive(directive: Directive, context: PageContext) -> str:
     if name == "exercise":
         title = "Exercise" + (f": {directive.argument.strip()}" if directive.argument.strip() else "")
         return _quote(f"**{title}**\n\n{body()}")
-    if name == "solution-start":  # a gated solution: its cells follow, up to {solution-end}
-        return "**Solution**"  # (a <details> cannot span cells; its :class: dropdown is the page's)
-    if name == "solution-end":
-        return "*End of the solution.*"
+    if name in SOLUTION_MARKERS:  # a gated solution spans cells: executed_notebooks + exercise_cells
+        return ""
     if name in DROPDOWNS or "dropdown" in directive.options.get("class", ""):
         default = "Solution" if name == "solution" else name.capitalize()
         summary = default if name == "solution" else _title(directive, default)
@@ -348,6 +417,8 @@ def render_directive(directive: Directive, context: PageContext) -> str:
         return _link("The references are listed on the book's page", context.bibliography_url) + "."
     if name == "nb-exec-table":
         return "*(The execution table is shown on the book's page.)*"
+    if name == "roadmap":  # book/_ext/roadmap.py: a table built from _toc.yml
+        return "*(The roadmap table is shown on the book's page.)*"
     if name in ADMONITIONS:
         default = {"seealso": "See also"}.get(name, name.capitalize())
         title = default if name != "admonition" else _title(directive, "Note")
@@ -373,57 +444,80 @@ def render_directive(directive: Directive, context: PageContext) -> str:
     return "\n\n".join(part for part in parts if part.strip())
 
 
+def _blocks(tokens) -> list[list]:
+    """The top-level blocks of a token stream, each as its tokens (an opening token to its close)."""
+    blocks, i = [], 0
+    while i < len(tokens):
+        j, depth = i + 1, tokens[i].nesting
+        while depth > 0:
+            depth += tokens[j].nesting
+            j += 1
+        blocks.append(tokens[i:j])
+        i = j
+    return blocks
+
+
+def _directive(token) -> Directive | None:
+    """The directive a fence token is (``{name}`` opens its info string), else None."""
+    if token.type not in ("fence", "colon_fence"):
+        return None
+    match = DIRECTIVE_INFO.match(token.info.strip())
+    if match is None:
+        return None
+    options, body = _split_options(token.content.splitlines())
+    return Directive(match["name"], match["arg"], options, "\n".join(body))
+
+
 def convert(markdown: str, context: PageContext) -> str:
-    """The notebook markdown for one cell's MyST source."""
+    """The notebook markdown for one cell's MyST source.
+
+    myst-parser's own markdown-it parser splits the cell into blocks: a directive (a fence whose
+    info string is ``{name}``) is rendered, code, maths and HTML are copied as written, targets and
+    comments dropped, and every other block is its source with its roles and substitutions
+    replaced (only those the parser found: never one inside a code span or a code block).
+    """
     lines = markdown.splitlines()
-    out: list[str] = []
-    paragraph: list[str] = []
-
-    def flush() -> None:
-        if paragraph:
-            out.append(convert_inline("\n".join(paragraph), context))
-            paragraph.clear()
-
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        directive = DIRECTIVE_FENCE.match(line)
-        code = CODE_FENCE.match(line) if directive is None else None
-        if directive:
-            flush()
-            fence = directive["fence"]
-            end = i + 1
-            while end < len(lines) and not _closes(lines[end], fence):
-                end += 1
-            options, body = _split_options([textwrap.dedent(l) if directive["indent"] else l for l in lines[i + 1:end]])
-            rendered = render_directive(
-                Directive(directive["name"], directive["arg"], options, "\n".join(body)), context
-            )
-            if rendered.strip():
-                out.extend([rendered, ""])  # a block of its own, whatever follows it
-            i = end + 1
+    out = []
+    for block in _blocks(_parser(context.myst_extensions).parse(markdown)):
+        first = block[0]
+        if first.type in DROPPED_BLOCKS or first.map is None:
             continue
-        if code:  # a plain fenced code block: copied verbatim
-            flush()
-            fence = code["fence"]
-            end = i + 1
-            while end < len(lines) and not _closes(lines[end], fence):
-                end += 1
-            out.append("\n".join(lines[i:end + 1]))
-            i = end + 1
-            continue
-        if TARGET.match(line) or COMMENT.match(line):
-            i += 1
-            continue
-        if not line.strip():
-            flush()
-            out.append("")
+        source = "\n".join(lines[first.map[0]:first.map[1]])
+        directive = _directive(first)
+        if directive is not None:
+            rendered = render_directive(directive, context)
+        elif first.type in VERBATIM_BLOCKS:
+            rendered = source
+        elif first.type == "substitution_block":
+            rendered = convert_inline(source, context)
         else:
-            paragraph.append(line)
-        i += 1
-    flush()
-    text = "\n".join(out)
-    return re.sub(r"\n{3,}", "\n\n", text).strip("\n")
+            rendered = convert_inline(source, context, _inline_events(block))
+        if rendered.strip():
+            out.append(rendered.strip("\n"))
+    return "\n\n".join(out)
+
+
+SOLUTION_MARKERS = ("solution-start", "solution-end")
+
+
+def split_at_solution_markers(markdown: str, extensions: tuple[str, ...] = BOOK_EXTENSIONS) -> list[tuple[str, str]]:
+    """One cell's MyST cut at its top-level gated-solution markers, in order.
+
+    ``("text", markdown)`` for the text between markers, ``("solution-start", label)`` and
+    ``("solution-end", "")`` for the markers (a marker inside a code fence or a directive is text).
+    """
+    lines = markdown.splitlines()
+    parts: list[tuple[str, str]] = []
+    start = 0
+    for block in _blocks(_parser(extensions).parse(markdown)):
+        directive = _directive(block[0])
+        if directive is None or directive.name not in SOLUTION_MARKERS:
+            continue
+        first, last = block[0].map
+        parts += [("text", "\n".join(lines[start:first])), (directive.name, directive.argument.strip())]
+        start = last
+    parts.append(("text", "\n".join(lines[start:])))
+    return [(kind, value) for kind, value in parts if kind != "text" or value.strip()]
 
 
 def notebook_markdown(markdown: str, context: PageContext) -> tuple[str, dict[str, dict]]:

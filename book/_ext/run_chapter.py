@@ -23,7 +23,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from kernel_threads import THREAD_VARIABLES  # this folder is on sys.path when run as a script
+from kernel_threads import BUILD_VARIABLES  # this folder is on sys.path when run as a script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def main(argv: list[str]) -> int:
         relative = chapter.resolve().relative_to(REPO_ROOT) if chapter.resolve().is_relative_to(REPO_ROOT) else chapter.name
         out = build_dir / "_build" / "chapters" / Path(relative).with_suffix(".ipynb")
     out.parent.mkdir(parents=True, exist_ok=True)
-    for variable in THREAD_VARIABLES:  # the kernel inherits them, as the build's kernels do
+    for variable in BUILD_VARIABLES:  # the kernel inherits them, as the build's kernels do
         os.environ.setdefault(variable, "1")
     notebook = jupytext.read(chapter)
     client = NotebookClient(

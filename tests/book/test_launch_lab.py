@@ -1,4 +1,5 @@
-"""JupyterLab and Binder: chapters open and save unchanged; the lab install pins what it installs."""
+"""JupyterLab and Binder: chapters open and save unchanged (also after their {eval} numbers were shown);
+the lab install pins what it installs."""
 
 from __future__ import annotations
 
@@ -49,3 +50,20 @@ def test_the_lab_install_pins_everything_it_installs():
     # tqdm draws notebook progress bars with ipywidgets; its two front-end packages come with it
     assert {"ipywidgets", "widgetsnbextension", "jupyterlab-widgets", "jupyterlab", "jupytext"} <= names
     assert "-c requirements.txt" in (REPO_ROOT / "requirements-lab.txt").read_text().splitlines()
+
+
+def test_saving_a_chapter_after_its_numbers_were_evaluated_leaves_it_unchanged():
+    """jupyterlab-myst stores what each {eval} role showed in the markdown cell's metadata
+    (user_expressions): the learner's numbers, which saving must not write into the chapter."""
+    chapter = next(path for path in CHAPTERS if "{eval}`" in path.read_text())
+    config = load_jupytext_config(str(chapter.parent))
+    fmt = {"extension": ".md", "format_name": "myst"}
+    config.set_default_format_options(fmt)
+    notebook = jupytext.reads(chapter.read_text(), fmt=fmt)
+    evaluated = [cell for cell in notebook.cells if cell.cell_type == "markdown" and "{eval}`" in cell.source]
+    for cell in evaluated:
+        cell.metadata["user_expressions"] = [
+            {"expression": "t2_seconds", "result": {"status": "ok", "data": {"text/plain": "12.5"}, "metadata": {}}}
+        ]
+    assert evaluated
+    assert jupytext.writes(notebook, fmt=fmt, config=config) == chapter.read_text()

@@ -10,8 +10,9 @@ jupyter-book), each in a fresh kernel:
   snapshot of this checkout), install the package from the clone and move into the chapter's
   folder; a chapter that imports something its extras do not provide fails.
 - Download: ``_sources/<page>.ipynb`` in an empty folder, the package installed.
-- Lab: the chapter's .md read by jupytext, ``remove-cell`` cells dropped (what myst-nb would run
-  for the build), in the chapter's folder of the snapshot, the package installed.
+- Lab: the chapter's .md read by jupytext, every cell run as JupyterLab runs it (the removed
+  bookkeeping cells too, without myst-nb: scratchnn.book), in the chapter's folder of the snapshot,
+  the package installed.
 
 Each run must end without an error, write nothing to stderr, and show as many images as the built
 page shows figures. The runs go two at a time; the time of each is in
@@ -65,12 +66,6 @@ def page_figures(html_root: Path, docname: str) -> int:
     return sum(1 for figure in soup.select("figure") if figure.find("img"))
 
 
-def without_removed_cells(chapter: Path) -> nbformat.NotebookNode:
-    notebook = jupytext.read(chapter)
-    notebook.cells = [cell for cell in notebook.cells if "remove-cell" not in cell.metadata.get("tags", [])]
-    return notebook
-
-
 def run_path(env, html_root: Path, book_root: Path, docname: str, path: str, work: Path):
     """One chapter on one launch path, in ``work`` (a new folder): a ``LearnerRun``."""
     work.mkdir(parents=True)
@@ -85,7 +80,7 @@ def run_path(env, html_root: Path, book_root: Path, docname: str, path: str, wor
         notebook = nbformat.read(html_root / "_sources" / f"{docname}.ipynb", as_version=4)
         return env.run(notebook, venv=env.installed, cwd=empty, home=empty)
     chapter_dir = env.repository / Path(docname).parent
-    notebook = without_removed_cells(book_root / f"{docname}.md")
+    notebook = jupytext.read(book_root / f"{docname}.md")  # all cells, as JupyterLab runs them
     return env.run(notebook, venv=env.installed, cwd=chapter_dir, home=empty)
 
 

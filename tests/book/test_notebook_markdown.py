@@ -74,6 +74,39 @@ def test_roles_inside_code_spans_and_code_blocks_stay_as_written(tmp_path):
     )
 
 
+def test_directives_and_roles_inside_code_stay_as_written(tmp_path):
+    """myst-parser's tokens decide what is a directive or a role: one shown inside a code fence of
+    any kind, an indented code block or a code span (even one holding backticks) is text."""
+    code = textwrap.dedent("""
+    `````md
+    ````{note}
+    ```{glue:text} acc
+    ```
+    ````
+    `````
+
+    ~~~
+    :::{warning}
+    {glue:text}`acc`
+    :::
+    ~~~
+
+        {glue:text}`acc:.0%` in an indented code block
+    """).strip("\n")
+    spans = "``a `{glue:text}`acc` b`` and `{{ repository_url }}` stay;"
+    prose = f"{spans} {{glue:text}}`acc:.0%` and {{{{ repository_url }}}} do not."
+    assert nm.notebook_markdown(f"{code}\n\n{prose}", context(tmp_path, acc="0.5"))[0] == (
+        f"{code}\n\n{spans} 50% and https://github.com/o/r do not.")
+
+
+def test_included_code_keeps_its_blank_lines(tmp_path):
+    source = tmp_path / "book" / "labs" / "two.py"
+    source.parent.mkdir(parents=True)
+    source.write_text("def a():\n    pass\n\n\ndef b():\n    pass\n")
+    assert convert("```{literalinclude} two.py\n```", context(tmp_path)) == (
+        "```python\ndef a():\n    pass\n\n\ndef b():\n    pass\n```")
+
+
 def test_an_unknown_glue_name_is_an_error_naming_it(tmp_path):
     with pytest.raises(nm.ConversionError, match="no glued value named 'missing'"):
         convert("{glue:text}`missing:.2f`", context(tmp_path))
@@ -162,27 +195,104 @@ def test_exercises_solutions_and_admonitions_become_markdown(tmp_path):
         > Slow on CPU.""")
 
 
-def test_a_gated_solution_is_marked_where_its_cells_start_and_end(tmp_path):
-    # The solution's code cells sit between these two markdown cells: a <details> cannot hold them,
-    # so the start says "Solution" (not an empty <details> for its :class: dropdown) and the end says so.
-    start = """
+def test_solution_markers_are_found_at_the_top_level_only():
+    text = textwrap.dedent("""
+    Before.
+
     ```{solution-start} lab1-ex-linear
     :class: dropdown
     ```
 
     Forward keeps its input:
-    """
-    end = """
-    The package's version: `scratchnn.nn.Linear`.
 
+    ````md
     ```{solution-end}
     ```
+    ````
+    """).strip("\n")
+    parts = nm.split_at_solution_markers(text)
+    assert [kind for kind, _ in parts] == ["text", "solution-start", "text"]
+    assert parts[1] == ("solution-start", "lab1-ex-linear")
+    assert "{solution-end}" in parts[2][1]  # inside a code fence: text, not a marker
 
-    Here is the self-check.
-    """
-    assert convert(start, context(tmp_path)) == "**Solution**\n\nForward keeps its input:"
-    assert convert(end, context(tmp_path)) == (
-        "The package's version: `scratchnn.nn.Linear`.\n\n*End of the solution.*\n\nHere is the self-check.")
+
+def gated_exercise_notebook() -> nbformat.NotebookNode:
+    """A lab page's cells: an exercise, its gated solution (which must never run in the learner's
+    notebook: it would write ran.txt), then a cell that uses the exercise's class."""
+    new_md, new_code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    return nbformat.v4.new_notebook(cells=[
+        new_code("import numpy as np\nfrom scratchnn.checks import check_relu\nfrom scratchnn.nn import ReLU"),
+        new_md(
+            "```{exercise}\n:label: ex-relu\n\nWrite `MyReLU`.\n```\n\n"
+            "```{solution-start} ex-relu\n:class: dropdown\n```\n\nForward keeps the mask:"
+        ),
+        new_code(
+            "from pathlib import Path\n\n\n"
+            "class MyReLU:\n    def forward(self, x):\n        self.positive = x > 0\n"
+            "        return np.where(self.positive, x, 0)\n\n"
+            "    def backward(self, grad_output):\n        return grad_output * self.positive\n\n\n"
+            "Path('ran.txt').write_text('the solution ran')\n"
+            "assert check_relu(MyReLU).passed"
+        ),
+        new_md("The package's version: `scratchnn.nn.ReLU`.\n\n```{solution-end}\n```\n\nNow use it:"),
+        new_code("yours = check_relu(MyReLU, verbose=False).passed\nrelu = MyReLU() if yours else ReLU()\n"
+                 "print('yours' if yours else 'the book ReLU')"),
+    ])
+
+
+def test_a_gated_solution_becomes_an_attempt_a_self_check_and_a_closed_solution(tmp_path):
+    readable = executed_notebooks.readable_notebook(gated_exercise_notebook(), context(tmp_path))
+    kinds = [(cell.cell_type, cell.metadata.get("tags", [None])[0]) for cell in readable.cells]
+    assert kinds == [("code", None), ("markdown", None), ("code", "attempt"), ("code", "self-check"),
+                     ("markdown", "solution"), ("markdown", None), ("code", None)]
+    attempt, check, solution = (readable.cells[i].source for i in (2, 3, 4))
+    assert attempt == (
+        "# Your attempt (the exercise above): replace each NotImplementedError with your code.\n"
+        "from pathlib import Path\n\n\n"
+        "class MyReLU:\n"
+        "    def forward(self, x):\n"
+        '        raise NotImplementedError("MyReLU.forward: not written yet (see the exercise above)")\n\n'
+        "    def backward(self, grad_output):\n"
+        '        raise NotImplementedError("MyReLU.backward: not written yet (see the exercise above)")'
+    )
+    assert check == "result = check_relu(MyReLU)"
+    assert solution.startswith("<details>\n<summary>Solution: click to open it, after your own attempt</summary>\n\n"
+                               "Forward keeps the mask:\n\n```python\nfrom pathlib import Path")
+    assert solution.endswith("The package's version: `scratchnn.nn.ReLU`.\n\n</details>")
+    assert readable.cells[5].source == "Now use it:"
+    nbformat.validate(readable)
+
+
+def test_run_all_of_the_learners_notebook_never_runs_the_solution_and_runs_through(tmp_path):
+    """nbclient's "run all" on the generated notebook, attempt left as it comes: every cell runs, the
+    self-check reports instead of raising, the later cell falls back, and the solution never ran."""
+    from nbclient import NotebookClient
+
+    readable = executed_notebooks.readable_notebook(gated_exercise_notebook(), context(tmp_path))
+    NotebookClient(readable, timeout=120, kernel_name="python3", allow_errors=False).execute(cwd=str(tmp_path))
+    assert not (tmp_path / "ran.txt").exists()
+    check_output = "".join(out.get("text", "") for out in readable.cells[3].outputs)
+    assert "NotImplementedError" in check_output and "MyReLU.forward: not written yet" in check_output
+    assert readable.cells[6].outputs[0]["text"] == "the book ReLU\n"
+
+
+def test_a_later_cell_using_what_only_a_solution_defines_is_an_error(tmp_path):
+    notebook = gated_exercise_notebook()
+    notebook.cells[2].source += "\nloss_fn = 'defined only in the solution'"
+    notebook.cells.append(nbformat.v4.new_code_cell("print(loss_fn)"))
+    with pytest.raises(nm.ConversionError, match="uses loss_fn, which only a solution defines"):
+        executed_notebooks.readable_notebook(notebook, context(tmp_path))
+
+
+def test_cell_ids_follow_the_content_so_a_rebuild_changes_only_what_changed(tmp_path):
+    def ids(cells):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+        return [cell.id for cell in executed_notebooks.readable_notebook(notebook, context(tmp_path)).cells]
+
+    first, again, edited = ids(["a = 1", "b = 2", "a = 1"]), ids(["a = 1", "b = 2", "a = 1"]), ids(["a = 1", "b = 3", "a = 1"])
+    assert first == again and len(set(first)) == 3  # a repeated cell gets its own id
+    assert [x == y for x, y in zip(first, edited)] == [True, False, True]
+
 
 def test_references_citations_substitutions_and_targets(tmp_path):
     text = """
@@ -245,7 +355,7 @@ def test_readable_notebook_drops_removed_cells_bakes_glue_and_captions_figures(t
     )
     executed = nbformat.v4.new_notebook(
         cells=[
-            nbformat.v4.new_code_cell("from myst_nb import glue", metadata={"tags": ["remove-cell"]}),
+            nbformat.v4.new_code_cell("from scratchnn.book import glue", metadata={"tags": ["remove-cell"]}),
             nbformat.v4.new_code_cell("acc = 0.9731"),
             nbformat.v4.new_code_cell("glue('acc', acc, display=False)", metadata={"tags": ["remove-cell"]},
                                       outputs=[glue_output]),
@@ -307,3 +417,17 @@ def test_setup_cell_is_valid_python_for_every_extras_choice():
         )
         compile(source, "setup", "exec")
         assert 'Path.home() / "r"' in source
+
+
+@pytest.mark.parametrize(
+    "expression, shown",
+    [('f"{acc:.2%}"', "97.31%"), ("f'{acc:.1f}'", "1.0"), ("acc", "0.97312"), ('f"{acc}"', "0.97312")],
+)
+def test_eval_roles_of_a_glued_name_show_what_glue_text_shows(tmp_path, expression, shown):
+    assert convert(f"Accuracy {{eval}}`{expression}`.", context(tmp_path, acc="0.97312")) == f"Accuracy {shown}."
+
+
+@pytest.mark.parametrize("expression", ["acc * 100", 'f"{acc:.2%} and {n}"', "history.val_acc[-1]", 'f"{acc!r}"'])
+def test_an_eval_role_the_book_cannot_show_from_glue_is_an_error_naming_the_forms(tmp_path, expression):
+    with pytest.raises(nm.ConversionError, match='must be a glued name or f"{name:format}"'):
+        convert(f"{{eval}}`{expression}`", context(tmp_path, acc="0.5", n="3"))

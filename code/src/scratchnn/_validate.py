@@ -135,12 +135,13 @@ def supported_dtype(owner, dtype):
 def _input_contract(module):
     """``(feature_shape, exact_ndim, min_batch)`` read from the layer's own size attributes (torch's
     names), or None for a layer that takes any shape (activations, dropout, your own modules)."""
-    if isinstance(getattr(module, "in_features", None), int):  # Linear
-        return (module.in_features,), 2, 0
-    if isinstance(getattr(module, "num_features", None), int):  # BatchNorm1d: the variance of one sample is 0
-        return (module.num_features,), 2, 2 if module.training else 0
-    if isinstance(getattr(module, "normalized_shape", None), tuple):  # LayerNorm, RMSNorm
-        return module.normalized_shape, None, 0
+    state = module.__dict__
+    if "in_features" in state:  # Linear
+        return (state["in_features"],), 2, 0
+    if "num_features" in state:  # BatchNorm1d: the variance of one sample is 0
+        return (state["num_features"],), 2, 2 if module.training else 0
+    if "normalized_shape" in state:  # LayerNorm, RMSNorm
+        return tuple(state["normalized_shape"]), None, 0
     return None
 
 
@@ -176,10 +177,11 @@ def module_output(module, x, y):
     ``y``, so a finite ``y`` proves a finite ``x``; ``y`` is checked first because it is usually
     narrower (for MNIST's first layer 256 columns instead of 784).
     """
-    mixes_rows = isinstance(getattr(module, "in_features", None), int)  # Linear
+    state = module.__dict__
+    mixes_rows = "in_features" in state  # Linear
     if mixes_rows and not np.isfinite(y).all() and not np.isfinite(x).all():
         raise NonFiniteInputError(f"{type(module).__name__} received an input of shape {x.shape} containing NaN or inf")
-    module.__dict__["_output_shape"] = np.shape(y)
+    state["_output_shape"] = y.shape if type(y) is np.ndarray else np.shape(y)
     return y
 
 

@@ -482,3 +482,21 @@ def test_bibliography_has_every_key_the_book_cites(repo_root):
             cited.update(key.strip() for key in roles.split(","))
     missing = sorted(cited - set(bib.entries))
     assert not missing, f"chapters cite keys that references.bib lacks: {missing}"
+
+
+def test_the_roadmap_gives_each_page_the_time_of_its_own_banner():
+    """One time per page: the study guide's roadmap says what the page's banner says (no build)."""
+    book = Path(__file__).resolve().parents[2] / "book"
+    guide = (book / "study" / "study-guide.md").read_text(encoding="utf-8")
+    rows = re.findall(r'^(\S+): \["[^"]*", (\d+)\]$', guide, flags=re.MULTILINE)
+    assert len(rows) > 15, rows
+    for page, minutes in rows:
+        source = (book / f"{page}.md").read_text(encoding="utf-8")
+        found = re.search(r"Before this page · about (\d+) minutes", source)
+        if found is None:
+            found = re.search(r"\*\*Time:\*\* about (\d+) hours?", source)
+            assert found, f"{page}: no time in its banner"
+            banner = int(found.group(1)) * 60
+        else:
+            banner = int(found.group(1))
+        assert int(minutes) == banner, f"{page}: the roadmap says {minutes} min, its banner {banner} min"

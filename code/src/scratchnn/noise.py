@@ -238,9 +238,9 @@ class Comparison:
 
     def _design(self) -> str:
         alpha = next(iter(self.gaps.values())).alpha
-        test = (f"{self.spreads[self.best].n} matched seeds: paired t-test on the per-seed gaps" if self.paired
-                else "unmatched runs: Welch's t-test")
-        return f"{test}; 'different' when p < {alpha:g}"
+        test = (f"{self.spreads[self.best].n} matched seeds, paired t-test on per-seed gaps" if self.paired
+                else "unmatched runs, Welch's t-test")
+        return f"{test}: 'different' if p < {alpha:g}"
 
     def table(self, scale: float | None = None, digits: int | None = None) -> str:
         """Plain text, at most 72 columns: each setting's spread, then the best against each other."""

@@ -50,13 +50,12 @@ class ClaimWarning(UserWarning):
     """A page's written conclusion no longer follows from the numbers it was computed from."""
 
 
-def claim(premise: bool, sentence: str) -> bool:
+def claim(premise: bool, sentence: str) -> None:
     """Check the premise of a conclusion the page states in words; warn, naming it, when it fails.
 
     ``premise`` is the condition the sentence rests on (``gap.verdict == "different"`` and
-    ``gap.mean > 0``, say). Returns it, so a caller can also branch on it.
+    ``gap.mean > 0``, say). Returns nothing, so a cell that ends with a claim shows nothing.
     """
-    premise = bool(premise)
     if not premise:
         warnings.warn(
             f"This conclusion no longer follows from the numbers computed above: {sentence!r}. "
@@ -64,7 +63,6 @@ def claim(premise: bool, sentence: str) -> bool:
             ClaimWarning,
             stacklevel=2,
         )
-    return premise
 
 
 def _values(name: str, values) -> tuple[float, ...]:

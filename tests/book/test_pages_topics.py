@@ -189,7 +189,7 @@ def regularization_claims(v):
     assert v["t4_es_epochs"] > v["t4_es_best_epoch"]
     assert v["t4_es_last_loss"] > v["t4_es_best_loss"]
     assert v["t4_es_restored_loss"] == pytest.approx(v["t4_es_best_loss"], rel=1e-4)  # best weights back
-    assert v["t4_aug_best"] == "shifted" and v["t4_aug_verdict"] == "different"  # augmentation helps
+    assert v["t4_aug_gain_min"] > 2 and v["t4_aug_p"] < 0.05  # augmentation helps on every seed
 
 
 def normalization_claims(v):

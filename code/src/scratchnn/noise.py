@@ -118,8 +118,19 @@ def spread(values: Sequence[float], name: str = "spread") -> Spread:
     return Spread(_values(name, values))
 
 
+class _Verdict:
+    """A test's p-value against ``alpha``, in words."""
+
+    pvalue: float
+    alpha: float
+
+    @property
+    def verdict(self) -> str:
+        return DIFFERENT if self.pvalue < self.alpha else WITHIN_NOISE
+
+
 @dataclass(frozen=True)
-class Gap:
+class Gap(_Verdict):
     """``first`` against ``second``: the mean gap (first - second), its test, p-value and verdict.
 
     ``differences`` holds the per-seed differences of a paired test (empty for Welch's test);
@@ -136,10 +147,6 @@ class Gap:
     df: float
     pvalue: float
     alpha: float = ALPHA
-
-    @property
-    def verdict(self) -> str:
-        return DIFFERENT if self.pvalue < self.alpha else WITHIN_NOISE
 
     @property
     def critical_value(self) -> float:
@@ -325,7 +332,7 @@ def compare(results: Mapping[str, Sequence[float]], *, higher_is_better: bool = 
 
 
 @dataclass(frozen=True)
-class ImageGap:
+class ImageGap(_Verdict):
     """Two models scored on the same images: McNemar's exact test on the images only one gets right."""
 
     first: str
@@ -342,10 +349,6 @@ class ImageGap:
     def gap(self) -> float:
         """Accuracy of the first minus the second (a fraction; x100 for points)."""
         return self.accuracy_first - self.accuracy_second
-
-    @property
-    def verdict(self) -> str:
-        return DIFFERENT if self.pvalue < self.alpha else WITHIN_NOISE
 
     def __str__(self) -> str:
         return textwrap.fill(

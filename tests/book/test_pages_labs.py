@@ -267,7 +267,7 @@ def test_labs_1_to_3_follow_the_chapter_convention():
 def test_lab4_gradient_checks_pass_on_the_page_and_compare_four_setups(built_site):
     main = main_of(built_site, "lab-4-normalization")
     text = text_of(main)
-    errors = [float(e) for e in re.findall(r"max relative error (\d\.\de-\d+)", text)]
+    errors = [float(e) for e in re.findall(r"largest elementwise relative error (\d\.\de-\d+)", text)]
     from scratchnn.gradcheck import FINITE_DIFFERENCE_TOLERANCE
 
     assert len(errors) >= 3 and max(errors) < FINITE_DIFFERENCE_TOLERANCE

@@ -201,7 +201,7 @@ def test_quickstart_gradient_check_passes_on_the_page(built_site):
     text = text_of(main)
     assert "import numpy as np" in code_blocks(main)[0]
     assert "the gradient check passes" in text
-    tolerance_paragraph = next(p for p in main.find_all("p") if "The largest relative error is" in p.get_text())
+    tolerance_paragraph = next(p for p in main.find_all("p") if "The largest elementwise relative error is" in p.get_text())
     max_error, tolerance = glued_numbers(tolerance_paragraph)[:2]
     # One pass mark across the book: the library's, not a number of the page's own.
     assert tolerance == FINITE_DIFFERENCE_TOLERANCE

@@ -274,7 +274,7 @@ def test_lab4_gradient_checks_pass_on_the_page_and_compare_four_setups(built_sit
     assert re.search(r"check_batchnorm\(BatchNorm1d\): (\d+) of \1 checks passed — all passed", text)
     assert re.search(r"check_layernorm\(LayerNorm\): (\d+) of \1 checks passed — all passed", text)
     setups = [row[0] for row in table_rows(main) if row and row[0] in ("none", "BatchNorm", "LayerNorm", "RMSNorm")]
-    assert setups == ["none", "BatchNorm", "LayerNorm", "RMSNorm"]
+    assert setups[:4] == ["none", "BatchNorm", "LayerNorm", "RMSNorm"]  # the sweep's table; then compare's
 
 
 def test_lab5_documents_each_problem_and_has_a_printable_checklist(built_site):

@@ -175,10 +175,10 @@ def loss_claims(v):
     assert not math.isfinite(v["t3_naive_bce"]) and v["t3_fused_bce"] == pytest.approx(40.0)
     assert v["t3_worst_ce_grad"] > 1.0 and v["t3_worst_mse_grad"] < 1e-3
     assert v["t3_acc_ce"] > v["t3_acc_mse_matched"] > v["t3_acc_mse"] + 0.1  # the 5x step explains most
-    assert v["t3_loss_best"] == "cross-entropy, lr 0.1"
+    assert v["t3_matched_gap_min"] > 0  # cross-entropy ahead of the matched MSE on every seed
     assert v["t3_logcosh_gradcheck"] < v["t3_gradcheck_tolerance"]
     assert max(v["t3_clean_mse_huber"], v["t3_clean_mse_logcosh"]) < v["t3_clean_mse_mse"] / 2
-    assert v["t3_clean_robust_max"] < v["t3_clean_mse_mse_min"] and v["t3_robust_vs_mse"] == "different"
+    assert v["t3_clean_robust_max"] < v["t3_clean_mse_mse_min"] and v["t3_robust_ratio"] > 2
 
 
 def regularization_claims(v):
@@ -189,7 +189,7 @@ def regularization_claims(v):
     assert v["t4_es_epochs"] > v["t4_es_best_epoch"]
     assert v["t4_es_last_loss"] > v["t4_es_best_loss"]
     assert v["t4_es_restored_loss"] == pytest.approx(v["t4_es_best_loss"], rel=1e-4)  # best weights back
-    assert v["t4_aug_best"] == "shifted" and v["t4_aug_verdict"] == "different"  # augmentation helps
+    assert v["t4_aug_gain_min"] > 2 and v["t4_aug_p"] < 0.05  # augmentation helps on every seed
 
 
 def normalization_claims(v):
@@ -197,8 +197,8 @@ def normalization_claims(v):
     assert v["t5_running_final"] == pytest.approx(3.0, abs=0.3)  # running mean found the true mean
     assert v["t5_train_mode_change"] > 0.01 and v["t5_eval_mode_change"] == 0.0
     assert v["t5_pair_gap"] < 1e-4  # a batch of two normalizes to ±1
-    assert v["t5_bn_batch_best"] == "64" and v["t5_bn_batch_verdict"] == "different"  # BatchNorm needs its batch
-    assert v["t5_small_batch_best"] == "LayerNorm" and v["t5_small_batch_verdict"] == "different"
+    assert v["t5_bn_batch_gap_min"] > 0 and v["t5_bn_batch_p"] < 0.05  # BatchNorm needs its batch
+    assert v["t5_small_batch_gap_min"] > 0 and v["t5_small_batch_p"] < 0.05  # at batch 2, LayerNorm is ahead
     assert v["t5_acc_layernorm_2"] > v["t5_acc_layernorm_64"] - 0.01  # LayerNorm does not need one
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 
 import pytest
 
@@ -26,16 +27,11 @@ def test_glue_binds_the_name_in_the_kernel_for_the_prose_eval_roles(monkeypatch)
     assert namespace == {"lab1_val_acc": 0.97}
 
 
-def test_a_false_claim_fails_the_build(monkeypatch):
-    monkeypatch.setenv(book.BUILD_VARIABLE, "1")
-    book.claim(True, "ReLU beats sigmoid by 2 points")
-    with pytest.raises(AssertionError, match="the page says: ReLU beats sigmoid by 2 points"):
-        book.claim(False, "ReLU beats sigmoid by 2 points")
-
-
-def test_a_false_claim_in_a_learners_run_is_reported_and_the_notebook_goes_on(monkeypatch, capsys):
-    monkeypatch.delenv(book.BUILD_VARIABLE, raising=False)
-    book.claim(False, "ReLU beats sigmoid by 2 points")
-    assert capsys.readouterr().out == (
-        "Note: the page says ReLU beats sigmoid by 2 points; with your run's numbers that does not hold.\n"
-    )
+def test_a_false_claim_warns_naming_the_sentence_and_the_notebook_goes_on():
+    """The strict build fails on the warning (any stderr); a learner's own run only shows it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        book.claim(True, "fine")
+        book.claim(False, "GELU is below LeakyReLU on every seed")
+    assert len(caught) == 1 and issubclass(caught[0].category, book.ClaimWarning)
+    assert "GELU is below LeakyReLU on every seed" in str(caught[0].message)

@@ -9,18 +9,16 @@ they may have changed. So the cells import from here:
   (the build), and in every IPython kernel also as a variable of that name, which the prose's
   ``{eval}`f"{name:.2%}"``` roles read (jupyterlab-myst evaluates them in the learner's kernel; the
   page shows the glued value: book/_ext/eval_glue.py).
-- :func:`claim` checks a conclusion the prose states. In the book's build (``SCRATCHNN_BOOK_BUILD``
-  set, as book/_ext/kernel_threads.py does for every kernel the build starts) a false claim raises
-  ``AssertionError`` and fails the build; in a learner's run it prints what no longer holds and
-  the notebook carries on.
+- :func:`claim` checks the premise of a conclusion the prose states in words. When it fails it
+  warns (:class:`ClaimWarning`), quoting the sentence: the book's strict build fails on any output
+  to stderr, so a rebuild that would change the conclusion fails and names it; in a learner's own
+  run (who may have changed a setting) it is a warning and the notebook carries on.
 """
 
 from __future__ import annotations
 
-import os
+import warnings
 from typing import Any
-
-BUILD_VARIABLE = "SCRATCHNN_BOOK_BUILD"
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
@@ -39,15 +37,20 @@ def glue(name: str, value: Any, display: bool = False) -> None:
     record(name, value, display=display)
 
 
-def in_book_build() -> bool:
-    """Whether this kernel was started by the book's build (``make book``, ``make chapter``)."""
-    return os.environ.get(BUILD_VARIABLE) == "1"
+class ClaimWarning(UserWarning):
+    """A page's written conclusion no longer follows from the numbers it was computed from."""
 
 
-def claim(holds: bool, statement: str) -> None:
-    """The prose states ``statement``: fail the build if it does not hold, tell a learner's run."""
-    if holds:
-        return
-    if in_book_build():
-        raise AssertionError(f"the page says: {statement}; this build's numbers disagree")
-    print(f"Note: the page says {statement}; with your run's numbers that does not hold.")
+def claim(premise: bool, sentence: str) -> None:
+    """Check the premise of a conclusion the page states in words; warn, naming it, when it fails.
+
+    ``premise`` is the condition the sentence rests on (``gap.verdict == "different"`` and
+    ``gap.mean > 0``, say). Returns nothing, so a cell that ends with a claim shows nothing.
+    """
+    if not premise:
+        warnings.warn(
+            f"This conclusion no longer follows from the numbers computed above: {sentence!r}. "
+            "Reread it against the table before you rely on it.",
+            ClaimWarning,
+            stacklevel=2,
+        )

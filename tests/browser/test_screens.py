@@ -1,7 +1,8 @@
 """Every page reads well on every screen: 1280 and 390 px wide, light and dark, in headless Chromium.
 
 One test per page and screen. Each looks for five kinds of trouble (``FINDING_KINDS``) and keeps a
-full-page screenshot of every run in ``_build/screenshots/screens/`` for a person to look at:
+full-page screenshot of every run in ``_build/screenshots/screens/`` for a person to look at
+(``<page>--<screen>.jpg``, its findings beside it in ``<page>--<screen>.json``):
 
 - ``too-wide``: an element wider than the viewport (the page scrolls sideways), outside the boxes
   that scroll on their own (code, formulas, tables).
@@ -21,8 +22,7 @@ full-page screenshot of every run in ``_build/screenshots/screens/`` for a perso
   outside code; and a formula MathJax could not parse.
 
 Known content offenders are listed in ``KNOWN`` by page, kind and issue, never silently: a listed
-finding that has gone away fails too, so the list shrinks as the fixes land. The findings of the
-last run are written to ``_build/screenshots/screens/findings.json``.
+finding that has gone away fails too, so the list shrinks as the fixes land.
 """
 
 from __future__ import annotations
@@ -168,27 +168,24 @@ PROBE = """
 """
 
 
-@pytest.fixture(scope="module")
-def findings_log(screenshot_dir: Path):
-    """Every finding of this module's run, written to findings.json when the module ends."""
+@pytest.fixture(scope="session")
+def screens_dir(screenshot_dir: Path) -> Path:
     folder = screenshot_dir / "screens"
     folder.mkdir(exist_ok=True)
-    log: dict[str, dict[str, list[dict]]] = {}
-    yield folder, log
-    (folder / "findings.json").write_text(json.dumps(log, indent=1, sort_keys=True))
+    return folder
 
 
 @pytest.mark.parametrize("screen", list(SCREENS))
-def test_page_reads_well(docname, screen, open_page, findings_log):
+def test_page_reads_well(docname, screen, open_page, screens_dir: Path):
     viewport, scheme = SCREENS[screen]
-    folder, log = findings_log
+    shot = screens_dir / f"{docname.replace('/', '--')}--{screen}"
     page, _ = open_page(f"{docname}.html", viewport=viewport, color_scheme=scheme, settle=True)
     assert page.evaluate("() => document.documentElement.dataset.theme") == scheme
     found = page.evaluate(PROBE, [SMALLEST_TEXT_PX, ASSUMED_TEXT_PX])
     page.add_script_tag(path=str(AXE_SCRIPT))
     found += page.evaluate(AXE_RUN)
-    page.screenshot(path=str(folder / f"{docname.replace('/', '--')}--{screen}.png"), full_page=True)
-    log.setdefault(docname, {})[screen] = found
+    page.screenshot(path=f"{shot}.jpg", full_page=True, quality=70)
+    shot.with_suffix(".json").write_text(json.dumps({"page": docname, "screen": screen, "findings": found}, indent=1))
 
     kinds = {finding["kind"] for finding in found}
     known = {kind for (page_name, kind) in KNOWN if page_name == docname}

@@ -132,6 +132,7 @@ def setup(app: Sphinx) -> dict:
     app.add_html_math_renderer("mathjax_svg", (visit_math, None), (visit_displaymath, None))
     app.connect("config-inited", use_this_renderer)
     app.add_css_file(STYLESHEET)
+    app.add_js_file("scrollable-maths.js", defer="defer")  # book/_static: wide formulas on phones
     app.connect("html-page-context", add_glyphs)
     app.connect("build-finished", write_stylesheet)
     return {"version": "2.0", "parallel_read_safe": True, "parallel_write_safe": False}

@@ -57,6 +57,16 @@ def pytest_generate_tests(metafunc):
 
 
 @pytest.fixture(scope="session")
+def built_site(request) -> Path:
+    """The site under test: the full book built once per session (tests/conftest.py), or, with
+    ``CHECK_SITE=<path of an html folder>``, a site built before (nothing is built; e.g. another
+    branch's site, to compare what the checks find)."""
+    if os.environ.get("CHECK_SITE"):
+        return Path(os.environ["CHECK_SITE"]).resolve()
+    return request.getfixturevalue("full_book_build").html
+
+
+@pytest.fixture(scope="session")
 def toc_pages() -> list[str]:
     return read_toc_pages()
 
@@ -128,9 +138,29 @@ def browser_context(tmp_path_factory, repo_root: Path):
         context.close()
 
 
+# Every lazy image loaded, and MathJax done if the page runs it in the browser.
+SETTLE_PAGE = """
+async () => {
+  for (const img of document.images) img.loading = "eager";
+  await Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+}
+"""
+
+
+@pytest.fixture
+def settle_page():
+    """``settle_page(page)``: load every image now (lazy ones too) and wait for them and the maths."""
+    return lambda page: page.evaluate(SETTLE_PAGE)
+
+
 @pytest.fixture
 def open_page(browser_context, site_url: str):
-    """``open_page(path) -> (page, PageLog)``: load a page of the site and record every problem."""
+    """``open_page(path, viewport=None, color_scheme=None, settle=False) -> (page, PageLog)``: load a
+    page of the site and record every problem. ``viewport`` ({"width", "height"}) and
+    ``color_scheme`` ("light"/"dark": the site follows the system setting) apply before it loads;
+    ``settle`` waits for every image (lazy ones included) and the maths."""
     opened = []
 
     def route(route, request):
@@ -142,9 +172,13 @@ def open_page(browser_context, site_url: str):
 
     log = PageLog()
 
-    def _open(path: str):
+    def _open(path: str, *, viewport: dict | None = None, color_scheme: str | None = None, settle: bool = False):
         page = browser_context.new_page()
         opened.append(page)
+        if viewport:
+            page.set_viewport_size(viewport)
+        if color_scheme:
+            page.emulate_media(color_scheme=color_scheme)
         page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
         page.on("pageerror", lambda error: log.page_errors.append(str(error)))
         page.on(
@@ -162,6 +196,8 @@ def open_page(browser_context, site_url: str):
         response = page.goto(f"{site_url}/{path}", wait_until="load")
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
         page.wait_for_load_state("networkidle")
+        if settle:
+            page.evaluate(SETTLE_PAGE)
         return page, log
 
     yield _open

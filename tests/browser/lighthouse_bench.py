@@ -5,7 +5,8 @@ on the machine and its load. Run ``make lighthouse`` (builds nothing: run ``make
 
     .venv/bin/python tests/browser/lighthouse_bench.py [--site _build/html] [--pages intro ...]
 
-It serves the site on 127.0.0.1, runs the pinned Lighthouse (``package.json``, ``npm ci``) with the
+It serves the site on 127.0.0.1 (text gzip-compressed, as GitHub Pages serves it; ``--plain``
+for uncompressed), runs the pinned Lighthouse (``package.json``, ``npm ci``) with the
 Debian Chromium once per page and form factor (mobile: Lighthouse's default simulated slow 4G and
 4x CPU slowdown; desktop: ``--preset=desktop``), one run at a time, and prints one table. Scores
 move with the machine's load (total blocking time most): ``--runs 3`` reports the median run.
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import functools
-import statistics
+import gzip
 import http.server
+import io
+import statistics
 import json
 import os
 import subprocess
@@ -39,13 +42,36 @@ DEFAULT_PAGES = [
 ]
 
 
+# What GitHub Pages sends gzip-compressed (text); images and fonts go as they are.
+COMPRESSED_TYPES = ("text/", "application/javascript", "application/json", "image/svg+xml", "application/xml")
+
+
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
 
 
-def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    handler = functools.partial(QuietHandler, directory=str(site))
+class GzipHandler(QuietHandler):
+    """Text files gzip-compressed for a client that accepts it, as GitHub Pages serves the site."""
+
+    def send_head(self):
+        path = Path(self.translate_path(self.path))
+        content_type = self.guess_type(str(path))
+        if (not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", "")
+                or not content_type.startswith(COMPRESSED_TYPES)):  # fmt: skip
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
+        self.end_headers()
+        return io.BytesIO(body)
+
+
+def serve(site: Path, compress: bool = True) -> tuple[http.server.ThreadingHTTPServer, str]:
+    handler = functools.partial(GzipHandler if compress else QuietHandler, directory=str(site))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
@@ -85,6 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--block", nargs="+", default=[], metavar="PATTERN",
                         help="URL patterns to block, e.g. '*mathjax*' to compare with a site whose MathJax "
                              "came from a CDN (unreachable offline)")
+    parser.add_argument("--form-factors", nargs="+", default=["mobile", "desktop"], choices=["mobile", "desktop"])
+    parser.add_argument("--plain", action="store_true",
+                        help="serve every file uncompressed (default: text gzip-compressed, as GitHub Pages does)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     for needed, how in [(LIGHTHOUSE, "run `npm ci` (make node)"), (CHROMIUM, "install chromium"),
@@ -92,12 +121,12 @@ def main(argv: list[str] | None = None) -> int:
         if not needed.exists():
             print(f"error: {needed} is missing; {how}", file=sys.stderr)
             return 2
-    server, base = serve(args.site)
+    server, base = serve(args.site, compress=not args.plain)
     rows = {}
     try:
         with tempfile.TemporaryDirectory(prefix="lighthouse-") as workdir:
             for page in args.pages:
-                for form_factor in ("mobile", "desktop"):
+                for form_factor in args.form_factors:
                     runs = [audit(f"{base}/{page}.html", form_factor, Path(workdir), args.block) for _ in range(args.runs)]
                     median_score = statistics.median_low(run["score"] for run in runs)
                     rows[f"{page} {form_factor}"] = next(run for run in runs if run["score"] == median_score)

@@ -111,34 +111,42 @@ def run_lab(env, book_root: Path, docname: str, work: Path):
     return env.run(notebook, venv=env.installed, cwd=chapter_dir, home=empty, label=f"{docname} [lab]")
 
 
-def run_colab(env, html_root: Path, docname: str, work: Path, lab_run) -> tuple:
-    """Colab: its setup cell in a venv with only its extras; then ``(run, problems of the setup)``.
-
-    The run is the JupyterLab run when the venv holds every distribution that run loaded (the
-    chapter's code would import exactly the same there); otherwise the whole Colab notebook, run.
-    """
-    empty = _workdir(work, docname, "colab") / "empty"
-    notebook = nbformat.read(html_root / "_notebooks" / f"{docname}.ipynb", as_version=4)
-    setup = notebook.cells[0].source
+def check_colab_setup(env, setup: str, chapter_dir: Path, work: Path) -> tuple:
+    """Run a Colab setup cell in a venv with only its extras: ``(venv, problems, distributions it can import)``."""
     clone = CLONE.search(setup)
-    venv = env.colab_venv(empty.parent / "venv", setup_cell_extras(setup))
+    work.mkdir(parents=True)
+    empty = work / "empty"
+    empty.mkdir()
+    venv = env.colab_venv(work / "venv", setup_cell_extras(setup))
     check = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(PROBE)])
-    setup_run = env.run(
+    run = env.run(
         check, venv=venv, cwd=empty, home=empty, colab=True, clone_url=clone["url"],
-        label=f"{docname} [colab setup]", kind="colab-setup",
+        label=f"{chapter_dir} [colab setup]", kind="colab-setup",
     )
-    found = [f"setup cell: {problem}" for problem in problems(setup_run, expected_images=0)]
-    printed = "".join(out.get("text", "") for out in check.cells[-1].get("outputs", []) if out.get("name") == "stdout")
-    if found or not printed.strip():
-        return setup_run, found or ["setup cell: the probe after it printed nothing"]
+    found = [f"setup cell: {problem}" for problem in problems(run, expected_images=0)]
+    printed = "".join(out.get("text", "") for out in run.notebook.cells[-1].get("outputs", []) if out.get("name") == "stdout")
+    if not printed.strip():
+        return venv, found or ["setup cell: the probe after it printed nothing"], set()
     state = json.loads(printed)
-    chapter_dir = empty / clone_name(clone["url"]) / Path(docname).parent
-    if Path(state["cwd"]).resolve() != chapter_dir.resolve():
+    if Path(state["cwd"]).resolve() != (empty / clone_name(clone["url"]) / chapter_dir).resolve():
         found.append(f"setup cell: moved to {state['cwd']}, not the chapter's folder in the clone")
-    if lab_run.loaded and {canonical(name) for name in lab_run.loaded} <= {canonical(n) for n in state["distributions"]}:
+    return venv, found, {canonical(name) for name in state["distributions"]}
+
+
+def run_colab(env, html_root: Path, docname: str, work: Path, lab_run, setup_check) -> tuple:
+    """Colab: ``(run, problems of the setup cell)``; ``setup_check`` is :func:`check_colab_setup`'s result.
+
+    The run is the JupyterLab run when the setup cell's venv holds every distribution that run
+    loaded (the chapter's code imports exactly the same there); otherwise the whole Colab
+    notebook runs in that venv.
+    """
+    venv, found, available = setup_check
+    if found or (lab_run.loaded and {canonical(name) for name in lab_run.loaded} <= available):
         return lab_run, found
-    full = env.run(notebook, venv=venv, cwd=empty, home=empty, colab=True, clone_url=clone["url"], label=f"{docname} [colab]")
-    return full, found
+    notebook = nbformat.read(html_root / "_notebooks" / f"{docname}.ipynb", as_version=4)
+    empty = _workdir(work, docname, "colab") / "empty"
+    clone = CLONE.search(notebook.cells[0].source)
+    return env.run(notebook, venv=venv, cwd=empty, home=empty, colab=True, clone_url=clone["url"], label=f"{docname} [colab]"), found
 
 
 def clone_name(url: str) -> str:
@@ -156,7 +164,15 @@ def run_all(env, html_root: Path, book_root: Path, docnames: list[str], work: Pa
         + [lambda d=d: run_lab(env, book_root, d, work) for d in docnames]
     )
     download, lab = first[: len(docnames)], first[len(docnames):]
-    colab = execute_many([lambda d=d, run=run: run_colab(env, html_root, d, work, run) for d, run in zip(docnames, lab)])
+    # Setup cells differ only in their extras and folder: each distinct one runs once.
+    setups = {docname: nbformat.read(html_root / "_notebooks" / f"{docname}.ipynb", as_version=4).cells[0].source for docname in docnames}
+    distinct = {setup: Path(docname).parent for docname, setup in reversed(setups.items())}
+    checked = dict(zip(distinct, execute_many(
+        [lambda s=s, d=d, i=i: check_colab_setup(env, s, d, work / f"colab-setup-{i}") for i, (s, d) in enumerate(distinct.items())]
+    )))
+    colab = execute_many(
+        [lambda d=d, run=run: run_colab(env, html_root, d, work, run, checked[setups[d]]) for d, run in zip(docnames, lab)]
+    )
     runs = {}
     for docname, download_run, lab_run, colab_run in zip(docnames, download, lab, colab):
         runs[(docname, "download")] = (download_run, [])
@@ -217,7 +233,9 @@ def test_tiny_book_chapters_run_on_every_launch_path(tiny_book, learner_environm
     broken = html_root / "_notebooks" / "chapters" / "beta.ipynb"
     broken.write_text(broken.read_text().replace(' + \\"[plots]\\"', ""))
     lab_run = runs[("chapters/beta", "lab")][0]
-    run, found = run_colab(env, html_root, "chapters/beta", tmp_path / "broken", lab_run)
+    setup = nbformat.read(broken, as_version=4).cells[0].source
+    setup_check = check_colab_setup(env, setup, Path("chapters"), tmp_path / "broken-setup")
+    run, found = run_colab(env, html_root, "chapters/beta", tmp_path / "broken", lab_run, setup_check)
     assert found == [] and run is not lab_run and "ModuleNotFoundError" in (run.error or ""), run.error
 
 

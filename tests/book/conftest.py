@@ -81,13 +81,25 @@ class TinyBook:
         path.write_text(path.read_text() + text)
 
 
-@pytest.fixture
-def tiny_book(tmp_path: Path, repo_root: Path, book_builder) -> TinyBook:
-    root = tmp_path / "tinybook"
+def _copy_tiny_book(folder: Path, repo_root: Path, book_builder) -> TinyBook:
+    root = folder / "tinybook"
     shutil.copytree(FIXTURE, root)
     config = root / "_config.yml"
     config.write_text(config.read_text().replace("__BOOK_EXT__", str(repo_root / "book" / "_ext")))
     return TinyBook(root, book_builder)
+
+
+@pytest.fixture
+def tiny_book(tmp_path: Path, repo_root: Path, book_builder) -> TinyBook:
+    """A fresh copy of the tiny book, not built yet: the test may edit and build it."""
+    return _copy_tiny_book(tmp_path, repo_root, book_builder)
+
+
+@pytest.fixture(scope="session")
+def tiny_book_built(tmp_path_factory, repo_root: Path, book_builder):
+    """``(TinyBook, BuildResult)``: the tiny book built once per session, for tests that only read it."""
+    book = _copy_tiny_book(tmp_path_factory.mktemp("tinybook-built"), repo_root, book_builder)
+    return book, book.build()
 
 
 # --- Running chapters as a learner does (tests/book/test_launch_paths.py) -----------------------

@@ -59,10 +59,18 @@ def test_package_edit_executes_the_chapters_that_import_it_and_revert_reuses_the
     assert tiny_book.glued_answer("beta") == "41"
 
 
-def test_an_edit_to_a_module_a_chapter_does_not_import_leaves_it_cached(tiny_book):
+def test_an_edit_to_a_module_or_file_re_executes_exactly_the_chapters_that_used_it(tiny_book):
+    data = tiny_book.package_init.with_name("numbers.txt")
+    data.write_text("7\n")
+    tiny_book.append(  # alpha reads a data file of the package; beta does not
+        tiny_book.chapter("alpha"),
+        '\n```{code-cell} ipython3\nimport tinypkg, pathlib\n'
+        'int(pathlib.Path(tinypkg.__file__).with_name("numbers.txt").read_text())\n```\n',
+    )
     build_ok(tiny_book)
-    plots = tiny_book.package_init.with_name("plots.py")
+    assert tiny_book.executed() == ["alpha", "beta"]
 
+    plots = tiny_book.package_init.with_name("plots.py")
     tiny_book.append(plots, "\n# a comment: only beta imports this module\n")
     result = build_ok(tiny_book)
     assert tiny_book.executed() == ["beta"], result.tail()
@@ -72,20 +80,6 @@ def test_an_edit_to_a_module_a_chapter_does_not_import_leaves_it_cached(tiny_boo
     (plots.parent / "extra.py").write_text("EXTRA = 1\n")
     build_ok(tiny_book)
     assert tiny_book.executed() == ["beta"]
-    build_ok(tiny_book)
-    assert tiny_book.executed() == []
-
-
-def test_a_chapter_that_reads_a_data_file_re_executes_when_it_changes(tiny_book):
-    data = tiny_book.package_init.with_name("numbers.txt")
-    data.write_text("7\n")
-    tiny_book.append(
-        tiny_book.chapter("alpha"),
-        '\n```{code-cell} ipython3\nimport tinypkg, pathlib\n'
-        'int(pathlib.Path(tinypkg.__file__).with_name("numbers.txt").read_text())\n```\n',
-    )
-    build_ok(tiny_book)
-    assert tiny_book.executed() == ["alpha", "beta"]
 
     data.write_text("8\n")
     build_ok(tiny_book)

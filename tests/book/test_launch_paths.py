@@ -208,8 +208,8 @@ def check_runs(runs: dict, html_root: Path, docnames: list[str]) -> dict[str, li
 
 
 @pytest.mark.slow
-def test_tiny_book_chapters_run_on_every_launch_path(tiny_book, learner_environment, tmp_path):
-    result = tiny_book.build()
+def test_tiny_book_chapters_run_on_every_launch_path(tiny_book_built, learner_environment, tmp_path):
+    tiny_book, result = tiny_book_built
     assert result.returncode == 0, result.tail()
     html_root = tiny_book.root / "_build" / "html"
     git_repository(tiny_book.root)
@@ -230,12 +230,16 @@ def test_tiny_book_chapters_run_on_every_launch_path(tiny_book, learner_environm
     assert "tinypkg" in colab.loaded and "matplotlib" in colab.loaded
 
     # A setup cell whose extras miss what the chapter imports: the Colab notebook runs, and fails.
-    broken = html_root / "_notebooks" / "chapters" / "beta.ipynb"
-    broken.write_text(broken.read_text().replace(' + \\"[plots]\\"', ""))
+    broken_root = tmp_path / "broken-site"
+    broken = broken_root / "_notebooks" / "chapters" / "beta.ipynb"
+    broken.parent.mkdir(parents=True)
+    text = (html_root / "_notebooks" / "chapters" / "beta.ipynb").read_text()
+    broken.write_text(text.replace(' + \\"[plots]\\"', ""))
     lab_run = runs[("chapters/beta", "lab")][0]
     setup = nbformat.read(broken, as_version=4).cells[0].source
+    assert "[plots]" not in setup
     setup_check = check_colab_setup(env, setup, Path("chapters"), tmp_path / "broken-setup")
-    run, found = run_colab(env, html_root, "chapters/beta", tmp_path / "broken", lab_run, setup_check)
+    run, found = run_colab(env, broken_root, "chapters/beta", tmp_path / "broken", lab_run, setup_check)
     assert found == [] and run is not lab_run and "ModuleNotFoundError" in (run.error or ""), run.error
 
 

@@ -136,12 +136,14 @@ def check_colab_setup(env, setup: str, chapter_dir: Path, work: Path) -> tuple:
 def run_colab(env, html_root: Path, docname: str, work: Path, lab_run, setup_check) -> tuple:
     """Colab: ``(run, problems of the setup cell)``; ``setup_check`` is :func:`check_colab_setup`'s result.
 
-    The run is the JupyterLab run when the setup cell's venv holds every distribution that run
-    loaded (the chapter's code imports exactly the same there); otherwise the whole Colab
-    notebook runs in that venv.
+    The run is the JupyterLab run when it ran the same code (not ``ALL_CELLS_IN_LAB``) and the setup
+    cell's venv holds every distribution that run loaded (the chapter's code imports exactly the
+    same there); otherwise the whole Colab notebook runs in that venv.
     """
     venv, found, available = setup_check
-    if found or (lab_run.loaded and {canonical(name) for name in lab_run.loaded} <= available):
+    # With ALL_CELLS_IN_LAB the JupyterLab run ran the bookkeeping cells too: not Colab's code.
+    same_code = not ALL_CELLS_IN_LAB
+    if found or (same_code and lab_run.loaded and {canonical(name) for name in lab_run.loaded} <= available):
         return lab_run, found
     notebook = nbformat.read(html_root / "_notebooks" / f"{docname}.ipynb", as_version=4)
     empty = _workdir(work, docname, "colab") / "empty"

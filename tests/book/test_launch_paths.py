@@ -16,10 +16,10 @@ no myst-nb, no jupyter-book), each run in a fresh kernel:
 - Colab: the setup cell runs in a venv that holds only ipykernel and exactly the distributions its
   extras require, with ``google.colab`` importable; it must clone the repository (git is pointed
   at a snapshot of this checkout), install the package from the clone and move into the chapter's
-  folder. The chapter's code then runs where the JupyterLab run ran it, on the same files. When the
-  venv holds every distribution the JupyterLab run loaded, every import succeeds or fails there as
-  it did in that run, so that run stands for Colab's; otherwise (an extra the setup cell misses, an
-  optional import) the whole Colab notebook runs in the venv.
+  folder. The chapter's code then runs where the JupyterLab run ran it, on the same files. When that
+  run ran the same code (not ``ALL_CELLS_IN_LAB``) and the venv holds every distribution it loaded,
+  every import succeeds or fails there as it did in that run, so that run stands for Colab's;
+  otherwise (an extra the setup cell misses, an optional import) the whole Colab notebook runs.
 
 Each run must end without an error, write nothing to stderr, and show as many images as the built
 page shows figures. The runs go one per core; the time of each is in

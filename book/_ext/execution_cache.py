@@ -8,7 +8,8 @@ Three holes in a plain ``execute_notebooks: cache`` build, and how this extensio
    recorded: the package modules it imported and the files it opened or listed, among the files
    matched by ``package_cache_sources`` (package sources and data, recorded GPU runs), plus the
    files every chapter depends on (``execution_environment_sources``: the pins). A chapter that
-   starts a subprocess depends on every file of ``package_cache_sources``. The record (path ->
+   starts a subprocess, or imports the package from outside this checkout, depends on every file
+   of ``package_cache_sources``. The record (path ->
    SHA-256) is stored with the cached outputs. On ``env-get-outdated`` each chapter's record is
    compared with the files as they are now: a changed file re-executes exactly the chapters that
    used it, and Sphinx re-reads those pages. Earlier executions are kept per code hash and
@@ -113,11 +114,19 @@ class Dependencies:
             parent.relative_to(root).as_posix()
             for path in self.tracked for parent in path.parents if parent.is_relative_to(root) and parent != root
         }
+        # "scratchnn/__init__.py" for each top-level package among the tracked files: a chapter that
+        # imports such a package from outside this checkout (another checkout's install) cannot
+        # be keyed on the files it used, so it depends on all of them.
+        self.foreign_markers = {
+            f"{path.parent.name}/__init__.py"
+            for path in self.tracked
+            if path.name == "__init__.py" and not (path.parent.parent / "__init__.py").exists()
+        }
 
     def of(self, files: list[str], listed: list[str], spawned: bool) -> dict[str, str]:
         """The record of one execution (absolute paths the kernel used -> the tracked ones, hashed)."""
         used = set(self.environment)
-        if spawned:
+        if spawned or self.imports_a_foreign_copy(files):
             used |= self.tracked_names
         for path in files:
             relative = self._relative(path)
@@ -128,6 +137,15 @@ class Dependencies:
             if relative in self.tracked_folders:
                 used.add(relative)
         return dependency_record(self.root, used)
+
+    def imports_a_foreign_copy(self, files: list[str]) -> bool:
+        foreign = [
+            path for path in files
+            if self._relative(path) is None and "/".join(Path(path).parts[-2:]) in self.foreign_markers
+        ]
+        for path in foreign:
+            logger.info(f"[execution_cache] {path} is not this checkout's: keyed on every tracked file")
+        return bool(foreign)
 
     def _relative(self, path: str) -> str | None:
         resolved = Path(path).resolve()

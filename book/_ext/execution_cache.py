@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import nbformat
@@ -224,7 +225,8 @@ def execute_outdated_chapters(app: Sphinx, env: BuildEnvironment, added, changed
             reread.append(docname)
             continue
         if record is not None:
-            cache.remove_cache(record.pk)  # stale: myst-nb must never serve it
+            with suppress(KeyError):  # KeyError: its files are gone already
+                cache.remove_cache(record.pk)  # stale: myst-nb must never serve it
         pending.append((docname, path, hashkey, notebook))
 
     if pending:

@@ -16,6 +16,9 @@ JUPYTER_BOOK := $(VENV)/bin/jupyter-book
 # The tests read the same variable (tests/conftest.py).
 export BOOK_BUILD_DIR ?= $(CURDIR)
 SITE := $(BOOK_BUILD_DIR)/_build/html
+# Every chapter execution (the build's, `make chapter`'s, the tests') is logged here; `make report`
+# and the end of `make book` and `make test` print how many and how long (book/_ext/chapter_execution.py).
+export CHAPTER_EXECUTION_LOG ?= $(BOOK_BUILD_DIR)/_build/chapter_executions.jsonl
 # torch comes from this index when it answers (probed for 5 s): PyTorch's CPU-only wheels. PyPI's
 # Linux torch pulls about 17 CUDA packages (gigabytes) that the book never uses. When the index is
 # unreachable (a machine that sees only a package mirror, which then must serve the CPU build),
@@ -34,14 +37,17 @@ LAB_STAMP := $(VENV)/.installed-lab-$(LAB_HASH)
 NPM_STAMP := node_modules/.installed-$(NPM_HASH)
 PIP := $(VPY) -m pip --disable-pip-version-check
 
-.PHONY: help book test test-fast chapter format-chapters setup data browser node serve lab clean distclean
+.PHONY: help book test test-fast report chapter format-chapters setup data browser node serve lab clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 book: setup data node  ## build the executed book (strict: any warning fails) and print where it is
+	@mkdir -p "$(BOOK_BUILD_DIR)/_build"
+	@date +%s > "$(BOOK_BUILD_DIR)/_build/.book-started"
 	$(JUPYTER_BOOK) build . -W -n --keep-going --path-output "$(BOOK_BUILD_DIR)"
 	@echo
+	@echo "This build: $$($(VPY) book/_ext/chapter_execution.py report "$$(cat "$(BOOK_BUILD_DIR)/_build/.book-started")" | head -1)"
 	@echo "Book built: $(SITE)/index.html"
 	@echo "Open it in a browser, or run: make serve"
 
@@ -50,6 +56,9 @@ test: setup data browser node  ## set up, then run the whole suite (unit, book b
 
 test-fast:  setup  ## unit tests only (seconds)
 	$(VPY) -m pytest tests/unit
+
+report:  ## chapter executions logged in $(BOOK_BUILD_DIR)/_build (builds, make chapter, tests): count and time
+	$(VPY) book/_ext/chapter_execution.py report
 
 chapter: setup data  ## execute one chapter as the build does: make chapter CHAPTER=book/labs/lab-1-numpy-mlp.md
 	@test -n "$(CHAPTER)" || { echo "usage: make chapter CHAPTER=book/<path>.md" >&2; exit 2; }

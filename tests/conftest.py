@@ -23,9 +23,35 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The book's machinery (book/_ext) is importable by the tests: one notebook executor for all.
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+import chapter_execution  # noqa: E402
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 STRICT_FLAGS = ("-W", "-n", "--keep-going")
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _build_dir() -> Path:
+    return Path(os.environ.get("BOOK_BUILD_DIR") or REPO_ROOT).resolve()
+
+
+def pytest_configure(config) -> None:
+    """Every chapter execution of the session (the builds' and the tests') goes to one log."""
+    if not os.environ.get(chapter_execution.LOG_VARIABLE):
+        log = _build_dir() / "_build" / "chapter_executions.jsonl"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        os.environ[chapter_execution.LOG_VARIABLE] = str(log)
+    config._chapter_executions_since = time.time()
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    """The cost of the suite, visible: chapter executions and their kernel time, by kind."""
+    since = getattr(config, "_chapter_executions_since", None)
+    if since is None:
+        return
+    entries = chapter_execution.read_log(Path(os.environ[chapter_execution.LOG_VARIABLE]), since)
+    terminalreporter.write_sep("=", "chapter executions")
+    terminalreporter.write_line(chapter_execution.summary(entries))
 
 
 @dataclass(frozen=True)
@@ -96,7 +122,7 @@ def book_builder():
 @pytest.fixture(scope="session")
 def book_build_dir() -> Path:
     """The ``--path-output`` of the full-book build: ``$BOOK_BUILD_DIR`` or the repository root."""
-    return Path(os.environ.get("BOOK_BUILD_DIR") or REPO_ROOT).resolve()
+    return _build_dir()
 
 
 @pytest.fixture(scope="session")

@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import jupytext
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
 
-from kernel_threads import BUILD_VARIABLES  # this folder is on sys.path when run as a script
+# this folder is on sys.path when run as a script
+from chapter_execution import execute
+from kernel_threads import THREAD_VARIABLES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,24 +39,17 @@ def main(argv: list[str]) -> int:
         relative = chapter.resolve().relative_to(REPO_ROOT) if chapter.resolve().is_relative_to(REPO_ROOT) else chapter.name
         out = build_dir / "_build" / "chapters" / Path(relative).with_suffix(".ipynb")
     out.parent.mkdir(parents=True, exist_ok=True)
-    for variable in BUILD_VARIABLES:  # the kernel inherits them, as the build's kernels do
+    for variable in THREAD_VARIABLES:  # the kernel inherits them, as the build's kernels do
         os.environ.setdefault(variable, "1")
-    notebook = jupytext.read(chapter)
-    client = NotebookClient(
-        notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(chapter.parent)}}
-    )
-    started = time.perf_counter()
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        nbformat.write(notebook, out)
-        print(f"{chapter}: a cell raised (partial notebook: {out})\n{error}", file=sys.stderr)
+    result = execute(jupytext.read(chapter), cwd=chapter.parent, kind="chapter", label=str(chapter))
+    nbformat.write(result.notebook, out)
+    if not result.ok:
+        print(f"{chapter}: a cell raised (partial notebook: {out})\n{result.error}", file=sys.stderr)
         return 1
-    nbformat.write(notebook, out)
-    print(f"{chapter}: executed in {time.perf_counter() - started:.1f} s -> {out}")
+    print(f"{chapter}: executed in {result.seconds:.1f} s -> {out}")
     noisy = [
         (index, output.get("text", ""))
-        for index, cell in enumerate(notebook.cells)
+        for index, cell in enumerate(result.notebook.cells)
         for output in cell.get("outputs", [])
         if output.get("name") == "stderr"
     ]

@@ -81,13 +81,25 @@ class TinyBook:
         path.write_text(path.read_text() + text)
 
 
-@pytest.fixture
-def tiny_book(tmp_path: Path, repo_root: Path, book_builder) -> TinyBook:
-    root = tmp_path / "tinybook"
+def _copy_tiny_book(folder: Path, repo_root: Path, book_builder) -> TinyBook:
+    root = folder / "tinybook"
     shutil.copytree(FIXTURE, root)
     config = root / "_config.yml"
     config.write_text(config.read_text().replace("__BOOK_EXT__", str(repo_root / "book" / "_ext")))
     return TinyBook(root, book_builder)
+
+
+@pytest.fixture
+def tiny_book(tmp_path: Path, repo_root: Path, book_builder) -> TinyBook:
+    """A fresh copy of the tiny book, not built yet: the test may edit and build it."""
+    return _copy_tiny_book(tmp_path, repo_root, book_builder)
+
+
+@pytest.fixture(scope="session")
+def tiny_book_built(tmp_path_factory, repo_root: Path, book_builder):
+    """``(TinyBook, BuildResult)``: the tiny book built once per session, for tests that only read it."""
+    book = _copy_tiny_book(tmp_path_factory.mktemp("tinybook-built"), repo_root, book_builder)
+    return book, book.build()
 
 
 # --- Running chapters as a learner does (tests/book/test_launch_paths.py) -----------------------
@@ -232,13 +244,13 @@ class LearnerEnvironment:
 
     def run(
         self, notebook, *, venv: Path, cwd: Path, home: Path, colab: bool = False, clone_url: str | None = None,
-        timeout: int = 900,
+        timeout: int = 900, label: str = "", kind: str = "learner",
     ) -> LearnerRun:
         """Execute a copy of ``notebook`` in ``venv``'s Python, in ``cwd``; never raises on cell errors."""
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import KernelManager
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
+
+        from chapter_execution import execute
 
         specs = venv / "share" / "jupyter" / "kernels"
         spec = specs / KERNEL_NAME
@@ -253,23 +265,12 @@ class LearnerEnvironment:
         notebook = nbformat.from_dict(notebook)
         notebook.cells.append(nbformat.v4.new_code_cell(LOADED_DISTRIBUTIONS))
         manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]))
-        client = NotebookClient(
-            notebook, km=manager, timeout=timeout, allow_errors=False,
-            resources={"metadata": {"path": str(cwd)}},
-        )
-        started = time.perf_counter()
-        error = None
-        try:
-            client.execute(cwd=str(cwd))
-        except CellExecutionError as raised:
-            error = str(raised)[-3000:]
-        except Exception as raised:  # a dead kernel, a timeout: reported, not raised
-            error = f"{type(raised).__name__}: {raised}"
-        seconds = time.perf_counter() - started
+        result = execute(notebook, cwd=cwd, km=manager, timeout=timeout, kind=kind, label=label or str(cwd))
+        error = None if result.ok else (result.traceback or str(result.error))[-3000:]
         probe = notebook.cells.pop()
         printed = "".join(out.get("text", "") for out in probe.get("outputs", []) if out.get("name") == "stdout")
         loaded = json.loads(printed) if printed.strip() else []  # empty when an earlier cell failed
-        return LearnerRun(notebook, error, loaded, seconds)
+        return LearnerRun(notebook, error, loaded, result.seconds)
 
 
 def _snapshot_repository(checkout: Path, target: Path, branch: str) -> None:

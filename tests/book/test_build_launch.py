@@ -23,10 +23,11 @@ def hrefs(html: str) -> list[str]:
 
 
 @pytest.fixture
-def built_tiny_book(tiny_book):
-    result = tiny_book.build()
+def built_tiny_book(tiny_book_built):
+    """The tiny book built once per session (tests that use it only read it)."""
+    book, result = tiny_book_built
     assert result.returncode == 0, result.tail()
-    return tiny_book
+    return book
 
 
 @pytest.mark.slow
@@ -246,8 +247,10 @@ def code_outputs(path: Path) -> list:
 
 
 @pytest.mark.slow
-def test_downloads_keep_their_outputs_when_they_come_from_the_cache(built_tiny_book):
+def test_downloads_keep_their_outputs_when_they_come_from_the_cache(tiny_book):
     """myst-nb saves a cache-hit notebook without outputs; executed_notebooks merges them back."""
+    built_tiny_book = tiny_book
+    assert built_tiny_book.build().returncode == 0
     html_root = built_tiny_book.root / "_build" / "html"
     fresh = code_outputs(html_root / "_sources" / "chapters" / "alpha.ipynb")
     built_tiny_book.replace(built_tiny_book.chapter("alpha"), "The package answers", "It answers")

@@ -8,8 +8,8 @@ pytestmark = pytest.mark.slow
 RAISING_CELL = "\n```{code-cell} ipython3\nraise RuntimeError('planted failure in beta')\n```\n"
 
 
-def test_tiny_book_builds_cleanly(tiny_book):
-    result = tiny_book.build()
+def test_tiny_book_builds_cleanly(tiny_book_built):
+    _, result = tiny_book_built
     assert result.returncode == 0, result.tail()
     assert result.sphinx_warnings() == []
 

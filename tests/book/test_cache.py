@@ -1,6 +1,7 @@
-"""The execution cache is keyed on the chapters AND the package (book/_ext/execution_cache.py).
+"""The execution cache is keyed on each chapter's code AND the files it used (book/_ext/execution_cache.py).
 
-Each case builds the tiny book (tests/book/conftest.py) and reads which chapters executed.
+Each case builds the tiny book (tests/book/conftest.py) and reads which chapters executed. Its
+chapter alpha imports ``tinypkg`` only; beta imports ``tinypkg`` and ``tinypkg.plots``.
 """
 
 import pytest
@@ -40,7 +41,7 @@ def test_chapter_code_edit_executes_only_that_chapter(tiny_book):
     assert tiny_book.executed() == ["alpha"]
 
 
-def test_package_edit_executes_every_chapter_and_revert_reuses_the_cache(tiny_book):
+def test_package_edit_executes_the_chapters_that_import_it_and_revert_reuses_the_cache(tiny_book):
     build_ok(tiny_book)
     original = tiny_book.package_init.read_text()
     tiny_book.replace(tiny_book.package_init, "ANSWER = 41", "ANSWER = 42")
@@ -55,5 +56,31 @@ def test_package_edit_executes_every_chapter_and_revert_reuses_the_cache(tiny_bo
     build_ok(tiny_book)
     assert tiny_book.executed() == []
     assert tiny_book.glued_answer("alpha") == "41"
-    cache_keys = sorted(p.name for p in (tiny_book.root / "_build" / ".jupyter_cache").iterdir())
-    assert len(cache_keys) == 2, cache_keys
+    assert tiny_book.glued_answer("beta") == "41"
+
+
+def test_an_edit_to_a_module_or_file_re_executes_exactly_the_chapters_that_used_it(tiny_book):
+    data = tiny_book.package_init.with_name("numbers.txt")
+    data.write_text("7\n")
+    tiny_book.append(  # alpha reads a data file of the package; beta does not
+        tiny_book.chapter("alpha"),
+        '\n```{code-cell} ipython3\nimport tinypkg, pathlib\n'
+        'int(pathlib.Path(tinypkg.__file__).with_name("numbers.txt").read_text())\n```\n',
+    )
+    build_ok(tiny_book)
+    assert tiny_book.executed() == ["alpha", "beta"]
+
+    plots = tiny_book.package_init.with_name("plots.py")
+    tiny_book.append(plots, "\n# a comment: only beta imports this module\n")
+    result = build_ok(tiny_book)
+    assert tiny_book.executed() == ["beta"], result.tail()
+
+    # A new module in the package's folder: importing tinypkg.plots listed that folder (beta);
+    # alpha imported no submodule, so no new file there can change what it imports.
+    (plots.parent / "extra.py").write_text("EXTRA = 1\n")
+    build_ok(tiny_book)
+    assert tiny_book.executed() == ["beta"]
+
+    data.write_text("8\n")
+    build_ok(tiny_book)
+    assert tiny_book.executed() == ["alpha"]

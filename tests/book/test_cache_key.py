@@ -1,8 +1,7 @@
-"""The package hash behind the execution-cache key (book/_ext/execution_cache.py), without a build."""
+"""Which files a chapter's cached outputs are keyed on (book/_ext/execution_cache.py), without a build."""
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -37,10 +36,9 @@ def package(tmp_path):
 PATTERNS = ["code/src/**/*", "requirements.txt"]
 
 
-def key(execution_cache, root):
-    files, unmatched = execution_cache.package_files(root, PATTERNS)
-    assert unmatched == []
-    return execution_cache.package_hash(root, files)
+class Config:
+    package_cache_sources = ["code/src/**/*"]
+    execution_environment_sources = ["requirements.txt"]
 
 
 def test_hashes_sources_data_and_pins_but_not_build_leftovers(execution_cache, package):
@@ -52,41 +50,43 @@ def test_hashes_sources_data_and_pins_but_not_build_leftovers(execution_cache, p
     ]
 
 
-def test_key_changes_with_content_data_pins_and_names_and_only_then(execution_cache, package):
-    original = key(execution_cache, package)
+def test_a_record_holds_the_used_tracked_files_and_the_pins_only(execution_cache, package):
+    deps = execution_cache.Dependencies(package, Config)
+    used = [str(package / "code/src/pkg/__init__.py"), "/usr/lib/python3.11/os.py", str(package / "outside.txt")]
+    record = deps.of(used, [str(package / "code/src/pkg"), "/tmp"], spawned=False)
+    assert sorted(record) == ["code/src/pkg", "code/src/pkg/__init__.py", "requirements.txt"]
+    everything = ["code/src/pkg/__init__.py", "code/src/pkg/style.mplstyle", "requirements.txt"]
+    assert sorted(deps.of([], [], spawned=True)) == everything  # a subprocess may use anything
+    # the package imported from another checkout: this one's files cannot say what it used
+    assert sorted(deps.of(["/elsewhere/src/pkg/__init__.py"], [], spawned=False)) == everything
+
+
+def test_a_record_is_current_until_a_file_in_it_changes_and_again_after_a_revert(execution_cache, package):
+    deps = execution_cache.Dependencies(package, Config)
+    record = deps.of([str(package / "code/src/pkg/__init__.py")], [str(package / "code/src/pkg")], spawned=False)
+    assert execution_cache.is_current(package, record)
+
+    (package / "code/src/pkg/style.mplstyle").write_text("lines.linewidth: 3\n")  # not used
     (package / "code/src/pkg/__pycache__/__init__.cpython-311.pyc").write_bytes(b"recompiled")
-    (package / "code/src/pkg.egg-info/SOURCES.txt").write_text("other listing\n")
-    assert key(execution_cache, package) == original
+    assert execution_cache.is_current(package, record)
 
     edits = [
         (package / "code/src/pkg/__init__.py", "A = 2\n"),
-        (package / "code/src/pkg/style.mplstyle", "lines.linewidth: 3\n"),
         (package / "requirements.txt", "numpy==2.4.7\n"),
+        (package / "code/src/pkg/new.py", "B = 1\n"),  # the listed folder changed
     ]
     for path, text in edits:
-        before = path.read_text()
+        before = path.read_text() if path.exists() else None
         path.write_text(text)
-        assert key(execution_cache, package) != original, path
-        path.write_text(before)
-        assert key(execution_cache, package) == original, path
+        assert not execution_cache.is_current(package, record), path
+        path.write_text(before) if before is not None else path.unlink()
+        assert execution_cache.is_current(package, record), path
 
     (package / "code/src/pkg/__init__.py").rename(package / "code/src/pkg/core.py")
-    assert key(execution_cache, package) != original
+    assert not execution_cache.is_current(package, record)
+    assert not execution_cache.is_current(package, {})  # no record: never current
 
 
 def test_a_pattern_matching_nothing_is_reported(execution_cache, package):
     _, unmatched = execution_cache.package_files(package, ["code/src/**/*", "cdoe/pyproject.toml"])
     assert unmatched == ["cdoe/pyproject.toml"]
-
-
-def test_pruning_keeps_the_current_and_most_recently_used_keys(execution_cache, tmp_path):
-    names = [f"{i:016x}" for i in range(5)]  # used at times 1000, 1001, ... : names[4] most recent
-    for used_at, name in enumerate(names, start=1000):
-        (tmp_path / name).mkdir()
-        os.utime(tmp_path / name, (used_at, used_at))
-    (tmp_path / "global.db").write_text("")  # not a key directory: never pruned
-    current = tmp_path / names[0]  # e.g. a revert brought an old key back
-
-    removed = execution_cache.prune_old_keys(tmp_path, keep=3, current=current)
-    assert sorted(p.name for p in removed) == [names[1], names[2]]
-    assert sorted(p.name for p in tmp_path.iterdir()) == [names[0], names[3], names[4], "global.db"]

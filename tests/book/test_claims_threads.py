@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 from pathlib import Path
 
 import jupytext
 import nbformat
 import pytest
-from nbclient import NotebookClient
+
+from chapter_execution import execute, toc_chapters
+from kernel_threads import THREAD_VARIABLES
 
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 THREADS = 2
 # Runs last in the kernel: the BLAS thread count the chapter really used.
 REPORT_THREADS = (
@@ -46,13 +48,13 @@ def _pages_module():
 
 
 PAGES = _pages_module()
-# Chapters outside the topics whose remove-cell asserts carry the claims their prose makes.
-ASSERTING_CHAPTERS = sorted(
-    str(path.relative_to(REPO_ROOT))
-    for folder in ("book/labs", "book/study")
-    for path in (REPO_ROOT / folder).glob("*.md")
-    if any(check in path.read_text(encoding="utf-8") for check in ("\nassert ", "\nclaim("))
-)
+# Chapters outside the topics whose remove-cell asserts (or claim() calls) carry their prose's claims.
+ASSERTING_CHAPTERS = [
+    f"{docname}.md"
+    for docname in toc_chapters(REPO_ROOT)
+    if docname.startswith(("book/labs/", "book/study/"))
+    and re.search(r"^(assert |claim\()", (REPO_ROOT / f"{docname}.md").read_text(encoding="utf-8"), re.MULTILINE)
+]
 
 
 def _execute_with_two_threads(path: Path, monkeypatch) -> nbformat.NotebookNode:
@@ -61,11 +63,13 @@ def _execute_with_two_threads(path: Path, monkeypatch) -> nbformat.NotebookNode:
         monkeypatch.setenv(variable, str(THREADS))  # the kernel inherits this environment
     notebook = jupytext.read(path)
     notebook.cells.append(nbformat.v4.new_code_cell(REPORT_THREADS))
-    NotebookClient(
-        notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
+    result = execute(notebook, cwd=path.parent, kind="2-threads", label=str(path.relative_to(REPO_ROOT)))
+    assert result.ok, result.traceback
     threads_used = "".join(output.get("text", "") for output in notebook.cells[-1].outputs).strip()
     assert threads_used == str(THREADS), f"{path.name} ran with {threads_used!r} BLAS threads, not {THREADS}"
+    warned = [output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
+              if output.get("name") == "stderr"]  # a claim() whose premise failed warns, naming its sentence
+    assert not warned, f"{path.name}: a claim failed with two BLAS threads:\n" + "\n".join(warned)
     return notebook
 
 
@@ -83,7 +87,4 @@ def test_some_chapters_outside_the_topics_assert_their_claims():
 @pytest.mark.skipif((os.cpu_count() or 1) < THREADS, reason=f"needs {THREADS} CPU cores")
 @pytest.mark.parametrize("chapter", ASSERTING_CHAPTERS)
 def test_chapter_asserts_hold_with_two_blas_threads(chapter, monkeypatch):
-    notebook = _execute_with_two_threads(REPO_ROOT / chapter, monkeypatch)
-    warned = [output.get("text", "") for cell in notebook.cells for output in cell.get("outputs", [])
-              if output.get("name") == "stderr"]
-    assert not warned, f"{chapter}: a claim failed with two BLAS threads:\n" + "\n".join(warned)
+    _execute_with_two_threads(REPO_ROOT / chapter, monkeypatch)

@@ -39,7 +39,9 @@ FIGURES = {
 }
 CHAPTERS = sorted(FIGURES)
 
-GLUE_TEXT_ROLE = re.compile(r"\{glue:text\}`([^`]+)`")
+# A glued value in the prose: {glue:text}`name:spec`, or {eval}`f"{name:spec}"` / {eval}`name`, which the
+# page renders the same way (book/_ext/eval_glue.py) and JupyterLab evaluates in the learner's kernel.
+GLUE_TEXT_ROLE = re.compile(r"\{glue:text\}`([^`]+)`|\{eval\}`(?:f\"\{([^}]+)\}\"|([^`]+))`")
 NUMBER = re.compile(r"^-?[\d,]*\.?\d+(e[+-]?\d+)?%?$")
 FIGURE_METADATA = re.compile(r"^mystnb:\n  figure:\n", re.MULTILINE)
 
@@ -105,7 +107,7 @@ def test_every_figure_has_an_image_alt_text_and_a_caption(built_site, chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_glued_value_in_the_prose_is_rendered(built_site, chapter):
     source = (REPO_ROOT / TOPICS / f"{chapter}.md").read_text(encoding="utf-8")
-    roles = GLUE_TEXT_ROLE.findall(source)
+    roles = ["".join(groups) for groups in GLUE_TEXT_ROLE.findall(source)]
     assert len(roles) >= 5, f"{chapter}: the prose glues only {len(roles)} values"
     values = glued_values(built_site, chapter)
     pasted = [span.get_text() for span in article(page(built_site, chapter)).select("span.pasted-text")]

@@ -179,6 +179,8 @@ def open_page(browser_context, site_url: str):
             page.set_viewport_size(viewport)
         if color_scheme:
             page.emulate_media(color_scheme=color_scheme)
+            # the theme switch stores a choice that would override the system setting
+            page.add_init_script("localStorage.removeItem('mode'); localStorage.removeItem('theme');")
         page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
         page.on("pageerror", lambda error: log.page_errors.append(str(error)))
         page.on(

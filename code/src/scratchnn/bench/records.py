@@ -24,6 +24,7 @@ import math
 import os
 import re
 import stat
+import textwrap
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -562,7 +563,13 @@ def _finish(ax, batch_sizes):
         ax.yaxis.set_major_locator(LogLocator(subs=subs))
         ax.yaxis.set_major_formatter("{x:,.0f}")
         ax.yaxis.set_minor_formatter(NullFormatter())
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small", frameon=False)
+    legend = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small", frameon=False)
+    # Below the axes, one entry per line, long labels wrapped: the figure grows with the legend, or
+    # the axes would be squeezed to nothing once the text is sized for a phone.
+    for text in legend.get_texts():
+        text.set_text(textwrap.fill(text.get_text(), 36))
+    lines = sum(text.get_text().count("\n") + 1 for text in legend.get_texts())
+    ax.figure.set_figheight(ax.figure.get_figheight() + 0.35 * lines)
 
 
 def plot_throughput(labelled_series, *, title="Training throughput vs batch size"):

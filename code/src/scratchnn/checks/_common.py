@@ -74,7 +74,7 @@ class CheckResult:
         verdict = "all passed" if self.passed else f"{len(self.failures)} failed"
         header = f"{self.component}: {n_passed} of {len(ran)} checks passed — {verdict}"
         if self.max_error is not None:
-            header += f" (largest error {self.max_error:.1e} × max |reference|)"
+            header += f"\n  largest error {self.max_error:.1e} × max |reference|"  # own line: fits 72 columns
         return "\n".join([header, *(item.line() for item in self.items)])
 
     def __str__(self) -> str:

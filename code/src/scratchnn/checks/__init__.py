@@ -24,7 +24,7 @@ The contract your class follows (the same as scratchnn's ``Module``; you may sub
   (``train()``/``eval()`` methods are used when present).
 * Don't hard-code ``float32``: the checks use float64 so that they can see small errors.
 
-"Error" in the reports is ``max|yours - reference| / max|reference|``, printed as "max error e × max |reference|":
+"Error" in the reports is ``max|yours - reference| / max|reference|``, printed per check as "(error e)" and in the header as "largest error e × max |reference|":
 one error scaled by the largest reference value (``scratchnn.gradcheck.check_module`` reports the same measure,
 ``gradient_error``). 1e-16 is exact, anything under ``TOLERANCE`` passes, 1 means the error is as large as the answer.
 """

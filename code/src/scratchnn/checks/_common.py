@@ -33,7 +33,7 @@ class CheckItem:
         mark = "-" if self.skipped else ("✓" if self.passed else "✗")
         text = f"  {mark} {self.name}"
         if self.error is not None:
-            text += f" (max error {self.error:.1e} × max |reference|)"
+            text += f" (error {self.error:.1e})"  # in units of max |reference|, as the header says
         if self.skipped:
             text += " — skipped"
         if self.hint:

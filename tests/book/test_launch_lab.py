@@ -17,13 +17,20 @@ CHAPTERS = sorted(
 )
 
 
+# What JupyterLab writes into a notebook's metadata once its kernel has started (ipykernel's spec),
+# in this order: a chapter whose header says anything else is rewritten by the first save.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
 def saved_by_jupyterlab(path: Path) -> str:
-    """The text jupytext's contents manager writes when a chapter is opened and saved unchanged."""
+    """The text jupytext's contents manager writes when a chapter is opened, run and saved unchanged."""
     config = load_jupytext_config(str(path.parent))
     assert config is not None, "jupytext.toml is not found from the chapters' folders"
     fmt = {"extension": ".md", "format_name": "myst"}
     config.set_default_format_options(fmt)
-    return jupytext.writes(jupytext.reads(path.read_text(), fmt=fmt), fmt=fmt, config=config)
+    notebook = jupytext.reads(path.read_text(), fmt=fmt)
+    notebook.metadata["kernelspec"] = dict(KERNELSPEC)
+    return jupytext.writes(notebook, fmt=fmt, config=config)
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda path: str(path.relative_to(REPO_ROOT)))

@@ -12,8 +12,9 @@ One epoch of minibatch stochastic gradient descent is, for every shuffled miniba
 ``fit_epoch`` the steps, ``step`` is the five lines above. Everything a practitioner needs around it is
 a ``Callback``: ``DivergenceCheck`` (an immediate, explained stop when the loss or a gradient stops
 being a finite number), ``EarlyStopping``, the learning-rate schedules and the progress bar. Every
-number lands in a ``History``. (The one difference from the lines above: a training step skips the
-first layer's ``dL/dx_b``, which nothing uses; see ``scratchnn._fast``.)
+number lands in a ``History``. (The one difference from the lines above: a training step does
+``zero_grad`` and ``backward`` in one call that skips the first layer's ``dL/dx_b``, which nothing uses,
+and writes each gradient instead of zero-filling it first; same numbers, see ``scratchnn._fast``.)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from . import _validate
-from ._fast import backward_for_step
+from ._fast import zero_grad_and_backward
 from ._validate import NonFiniteInputError
 from .data import DataLoader
 from .nn._catalog import hidden_activations
@@ -331,7 +332,7 @@ def _correct(output, y):
     """
     if output.ndim != 2:
         return None
-    if output.shape[1] > 1 and y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+    if output.shape[1] > 1 and y.ndim == 1 and y.dtype.kind in "iu":  # integer labels
         return int(np.count_nonzero(output.argmax(axis=1) == y))
     if output.shape[1] == 1 and np.all((y == 0) | (y == 1)):
         return int(np.count_nonzero((output > 0) == (y.reshape(output.shape) == 1)))
@@ -521,8 +522,8 @@ class Trainer:
             loss = float(self.loss_fn(output, yb))
             self.history.step_loss.append(loss)
             self._hook("on_loss", self, loss)
-            self.optimizer.zero_grad()
-            backward_for_step(self.model, self.loss_fn.backward())
+            # optimizer.zero_grad(); model.backward(loss_fn.backward()), with less work (scratchnn._fast)
+            zero_grad_and_backward(self.optimizer, self.model, self.loss_fn.backward())
             self._hook("on_backward_end", self)
         except BaseException:
             for module, name, array in saved:

@@ -193,8 +193,7 @@ def _all_finite(a):
     """No NaN or inf in the floating array ``a``. Its sum of squares (one BLAS dot product, about twice as
     fast as ``np.isfinite(a).all()``) is finite unless an element is NaN or inf, or the squares of
     finite values above ~1e19 overflow: only then is every element looked at."""
-    flat = a.ravel()
-    return bool(np.isfinite(np.dot(flat, flat))) or bool(np.isfinite(a).all())
+    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def grad_output(module, grad):

@@ -567,7 +567,7 @@ class DivergenceCheck(Callback):
         self.named_params = list(model.named_parameters())
         self.epochs = epochs
         self.explosion_bound, self.steps_above = None, 0
-        self.norm_sums, self.steps_in_epoch = 0.0, 0
+        self.norm_sums, self.steps_in_epoch = [0.0] * len(self.named_params), 0
 
     def on_forward_error(self, trainer, error):
         """A layer refused its input: blame the data if the batch holds NaN or inf, else the run."""
@@ -595,19 +595,19 @@ class DivergenceCheck(Callback):
         product per parameter gives its norm; NaN or inf anywhere makes it non-finite."""
         if not self.record_grad_norms:
             return
-        squares = [float(np.dot(p.grad.ravel(), p.grad.ravel())) for _, p in self.named_params]
+        squares = [float(np.vdot(p.grad, p.grad)) for _, p in self.named_params]
         if not math.isfinite(sum(squares)):
             bad = next((name for name, p in self.named_params if not np.isfinite(p.grad).all()), None)
             if bad is not None:  # else a finite gradient's square overflowed: its norm is recorded as inf
                 raise self._diverged(trainer, trainer.history.step_loss[-1], parameter=bad)
-        self.norm_sums = self.norm_sums + np.sqrt(squares)
+        self.norm_sums = [total + math.sqrt(square) for total, square in zip(self.norm_sums, squares)]
         self.steps_in_epoch += 1
 
     def on_epoch_end(self, history, model, optimizer):
         if self.record_grad_norms:
             for (name, _), total in zip(self.named_params, self.norm_sums):
                 history.grad_norms[name].append(float(total / self.steps_in_epoch))
-            self.norm_sums, self.steps_in_epoch = 0.0, 0
+            self.norm_sums, self.steps_in_epoch = [0.0] * len(self.named_params), 0
         # A short run can end before the explosion rule's EXPLOSION_STEPS: it must not end silently
         # with its last epoch's loss still far above the bound.
         if history.epochs == self.epochs and history.train_loss[-1] > self.explosion_bound:

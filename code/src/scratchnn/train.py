@@ -391,9 +391,15 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 # --------------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------------
-def fit(model, loss_fn, optimizer, train, *, val=None, epochs, batch_size, callbacks=(), seed, progress=True,
+def fit(model, loss_fn, optimizer, train, *, epochs, batch_size, seed, val=None, callbacks=(), progress=True,
         augment: Callable | None = None, record_grad_norms=True, drop_last=False):
     """Train ``model`` on ``train = (x, y)`` for ``epochs`` epochs of shuffled minibatches -> ``History``.
+
+    A convenience around ``Trainer`` (the loop itself, in three short methods): it checks the
+    arguments, builds the ``DataLoader``, the ``History`` and the default callbacks, and runs the
+    loop. Every option after ``train`` is keyword-only: the run (``epochs``, ``batch_size``,
+    ``seed``), what is watched (``val``, ``callbacks``, ``progress``), and three rarely changed ones
+    (``augment``, ``record_grad_norms``, ``drop_last``).
 
     - ``seed`` drives the shuffle (and ``augment``): the same seed, model initialisation and
       thread count give an identical History (``seconds`` aside).

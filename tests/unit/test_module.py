@@ -162,11 +162,13 @@ def _stale_grads(model, value=7.0):
         param.grad[...] = value
 
 
-def test_the_training_step_clears_and_fills_the_grads_as_zero_grad_then_backward_do():
-    # scratchnn._fast writes each gradient the optimizer holds instead of zero-filling it first.
-    x = np.random.default_rng(1).standard_normal((5, 6))
-    g = np.random.default_rng(2).standard_normal((5, 3))
-    taught, fast = mlp().to(np.float64), mlp().to(np.float64)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_training_step_clears_and_fills_the_grads_as_zero_grad_then_backward_do(dtype):
+    # scratchnn._fast writes each gradient the optimizer holds instead of zero-filling it first: the
+    # same bits as zero_grad() then backward() (0 + v is v exactly).
+    x = np.random.default_rng(1).standard_normal((5, 6)).astype(dtype)
+    g = np.random.default_rng(2).standard_normal((5, 3)).astype(dtype)
+    taught, fast = mlp().to(dtype), mlp().to(dtype)
     frozen = [taught[0].bias, fast[0].bias]  # held by no optimizer: backward adds to it, nothing clears it
     optimizers = [SGD([p for p in m.parameters() if p not in frozen], lr=0.1) for m in (taught, fast)]
     for model in (taught, fast):

@@ -13,8 +13,10 @@ training step, with two pieces of work left out:
   zeros. A later contribution (a weight shared by two layers) is added, as ``backward`` does.
 
 For a ``Linear`` layer that is ``Linear.backward`` written out here (a unit test holds the two equal);
-every other module runs its own ``backward``, its parameters' gradients cleared just before. ``fit``
-and the diagnostics call it.
+every other module runs its own ``backward``, the gradients of the parameters it lists (``parameters()``)
+cleared just before. That relies on a module's ``backward`` adding only into its own parameters, and on
+the optimizer holding only the model's (``fit`` checks that): ``fit``'s step calls it; the diagnostics,
+which take any optimizer, call ``backward_for_step`` after ``optimizer.zero_grad()``.
 """
 
 import numpy as np

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _validate
 from .nn import ReLU, Sigmoid, Tanh
-from ._fast import backward_for_step, zero_grad_and_backward
+from ._fast import backward_for_step
 from .train import _restore_mode
 
 __all__ = [
@@ -181,7 +181,8 @@ def overfit_single_batch(model, loss_fn, optimizer, x, y, steps, *, target_loss)
             losses.append(loss)
             if not math.isfinite(loss) or loss < target_loss:
                 break
-            zero_grad_and_backward(optimizer, model, loss_fn.backward())
+            optimizer.zero_grad()
+            backward_for_step(model, loss_fn.backward())
             optimizer.step()
 
     first, last = losses[0], losses[-1]

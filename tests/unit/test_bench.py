@@ -117,6 +117,10 @@ def test_a_tiny_cpu_bench_runs_end_to_end(capsys):
         assert entry["ratio"] == pytest.approx(
             entry["seconds_per_epoch"]["scratchnn"] / entry["seconds_per_epoch"]["pytorch"])
         assert 0 < entry["fraction_of_peak"]["scratchnn"]
+        assert len(entry["all_cpu_seconds_per_epoch"]["bare NumPy"]) == 2
+        assert entry["cpu_overhead_ratio"] == pytest.approx(
+            entry["cpu_seconds_per_epoch"]["scratchnn"] / entry["cpu_seconds_per_epoch"]["bare NumPy"])
+    assert "in process CPU time" in out
 
 
 def test_the_bare_numpy_floor_computes_exactly_what_fit_computes():

@@ -5,7 +5,7 @@ import copy
 import numpy as np
 import pytest
 
-from scratchnn._fast import backward_for_step
+from scratchnn._fast import backward_for_step, zero_grad_and_backward
 from scratchnn.nn import (
     BatchNorm1d,
     CrossEntropyLoss,
@@ -24,7 +24,7 @@ from scratchnn.nn import (
     Softmax,
     Tanh,
 )
-from scratchnn.optim import Adam, clip_grad_norm_
+from scratchnn.optim import SGD, Adam, clip_grad_norm_
 
 
 class TwoLayer(Module):
@@ -155,6 +155,65 @@ def test_the_training_step_gives_a_sequential_the_same_parameter_grads():
     assert backward_for_step(skipped, g) is None
     for (name, a), (_, b) in zip(full.named_parameters(), skipped.named_parameters()):
         np.testing.assert_array_equal(a.grad, b.grad, err_msg=name)
+
+
+def _stale_grads(model, value=7.0):
+    for param in model.parameters():
+        param.grad[...] = value
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_training_step_clears_and_fills_the_grads_as_zero_grad_then_backward_do(dtype):
+    # scratchnn._fast writes each gradient the optimizer holds instead of zero-filling it first: the
+    # same bits as zero_grad() then backward() (0 + v is v exactly).
+    x = np.random.default_rng(1).standard_normal((5, 6)).astype(dtype)
+    g = np.random.default_rng(2).standard_normal((5, 3)).astype(dtype)
+    taught, fast = mlp().to(dtype), mlp().to(dtype)
+    frozen = [taught[0].bias, fast[0].bias]  # held by no optimizer: backward adds to it, nothing clears it
+    optimizers = [SGD([p for p in m.parameters() if p not in frozen], lr=0.1) for m in (taught, fast)]
+    for model in (taught, fast):
+        _stale_grads(model)
+        model(x)
+    optimizers[0].zero_grad()
+    taught.backward(g)
+    assert zero_grad_and_backward(optimizers[1], fast, g) is None
+    for (name, a), (_, b) in zip(taught.named_parameters(), fast.named_parameters()):
+        np.testing.assert_array_equal(a.grad, b.grad, err_msg=name)
+    assert (fast[0].bias.grad != taught[0].bias.grad - 7.0).all()  # the frozen bias kept its stale 7.0
+
+
+def test_the_training_step_adds_a_shared_weights_second_use_and_clears_what_no_backward_reaches():
+    x = np.random.default_rng(3).standard_normal((4, 3))
+    g = np.random.default_rng(4).standard_normal((4, 3))
+    first = Linear(3, 3, rng=0, dtype=np.float64)
+    second = Linear(3, 3, rng=1, dtype=np.float64)
+    second.weight = first.weight  # tied: both uses add into one gradient
+    model, unused = Sequential(first, Tanh(), second), Parameter(np.ones(2))
+    unused.grad[...] = 5.0
+    _stale_grads(model)
+    model(x)
+    expected = copy.deepcopy(model)
+    expected.zero_grad()
+    expected.backward(g)
+    zero_grad_and_backward(SGD([*model.parameters(), unused], lr=0.1), model, g)
+    for (name, a), (_, b) in zip(expected.named_parameters(), model.named_parameters()):
+        np.testing.assert_array_equal(a.grad, b.grad, err_msg=name)
+    assert not unused.grad.any()
+
+
+def test_the_training_step_lets_an_optimizer_of_your_own_clear_its_way():
+    class KeepsGrads(SGD):
+        def zero_grad(self):
+            self.cleared = True
+
+    model = Linear(3, 2, rng=0, dtype=np.float64)
+    _stale_grads(model, 1.0)
+    x, g = np.ones((2, 3)), np.ones((2, 2))
+    model(x)
+    optimizer = KeepsGrads(model.parameters(), lr=0.1)
+    zero_grad_and_backward(optimizer, model, g)
+    assert optimizer.cleared
+    np.testing.assert_array_equal(model.weight.grad, 1.0 + x.T @ g)
 
 
 def test_the_training_step_accepts_any_first_module():

@@ -114,10 +114,14 @@ def float_array(owner, x, expected="a floating-point input"):
     """``x`` as an array of a floating dtype, or a TypeError naming ``owner``."""
     if type(x) is not np.ndarray:
         x = np.asarray(x)
-    if x.dtype.kind != "f":
-        raise TypeError(f"{owner} expected {expected}, got dtype {x.dtype}")
-    supported_dtype(owner, x.dtype)
+    if x.dtype not in _COMPUTED_DTYPES:  # float32 and float64 pass with one look-up (every layer, every call)
+        if x.dtype.kind != "f":
+            raise TypeError(f"{owner} expected {expected}, got dtype {x.dtype}")
+        supported_dtype(owner, x.dtype)
     return x
+
+
+_COMPUTED_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
 
 
 #: Why float16 is refused rather than half supported: 3 significant digits and a largest value of 65504.
@@ -179,10 +183,17 @@ def module_output(module, x, y):
     """
     state = module.__dict__
     mixes_rows = "in_features" in state  # Linear
-    if mixes_rows and not np.isfinite(y).all() and not np.isfinite(x).all():
+    if mixes_rows and not _all_finite(y) and not _all_finite(x):
         raise NonFiniteInputError(f"{type(module).__name__} received an input of shape {x.shape} containing NaN or inf")
     state["_output_shape"] = y.shape if type(y) is np.ndarray else np.shape(y)
     return y
+
+
+def _all_finite(a):
+    """No NaN or inf in the floating array ``a``. Its sum of squares (one BLAS dot product, about twice as
+    fast as ``np.isfinite(a).all()``) is finite unless an element is NaN or inf, or the squares of
+    finite values above ~1e19 overflow: only then is every element looked at."""
+    return math.isfinite(np.vdot(a, a)) or bool(np.isfinite(a).all())
 
 
 def grad_output(module, grad):

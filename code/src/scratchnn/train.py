@@ -12,8 +12,9 @@ One epoch of minibatch stochastic gradient descent is, for every shuffled miniba
 ``fit_epoch`` the steps, ``step`` is the five lines above. Everything a practitioner needs around it is
 a ``Callback``: ``DivergenceCheck`` (an immediate, explained stop when the loss or a gradient stops
 being a finite number), ``EarlyStopping``, the learning-rate schedules and the progress bar. Every
-number lands in a ``History``. (The one difference from the lines above: a training step skips the
-first layer's ``dL/dx_b``, which nothing uses; see ``scratchnn._fast``.)
+number lands in a ``History``. (The one difference from the lines above: a training step does
+``zero_grad`` and ``backward`` in one call that skips the first layer's ``dL/dx_b``, which nothing uses,
+and writes each gradient instead of zero-filling it first; same numbers, see ``scratchnn._fast``.)
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from . import _validate
-from ._fast import backward_for_step
+from ._fast import zero_grad_and_backward
 from ._validate import NonFiniteInputError
 from .data import DataLoader
 from .nn._catalog import hidden_activations
@@ -331,7 +332,7 @@ def _correct(output, y):
     """
     if output.ndim != 2:
         return None
-    if output.shape[1] > 1 and y.ndim == 1 and np.issubdtype(y.dtype, np.integer):
+    if output.shape[1] > 1 and y.ndim == 1 and y.dtype.kind in "iu":  # integer labels
         return int(np.count_nonzero(output.argmax(axis=1) == y))
     if output.shape[1] == 1 and np.all((y == 0) | (y == 1)):
         return int(np.count_nonzero((output > 0) == (y.reshape(output.shape) == 1)))
@@ -390,9 +391,15 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 # --------------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------------
-def fit(model, loss_fn, optimizer, train, *, val=None, epochs, batch_size, callbacks=(), seed, progress=True,
+def fit(model, loss_fn, optimizer, train, *, epochs, batch_size, seed, val=None, callbacks=(), progress=True,
         augment: Callable | None = None, record_grad_norms=True, drop_last=False):
     """Train ``model`` on ``train = (x, y)`` for ``epochs`` epochs of shuffled minibatches -> ``History``.
+
+    A convenience around ``Trainer`` (the loop itself, in three short methods): it checks the
+    arguments, builds the ``DataLoader``, the ``History`` and the default callbacks, and runs the
+    loop. Every option after ``train`` is keyword-only: the run (``epochs``, ``batch_size``,
+    ``seed``), what is watched (``val``, ``callbacks``, ``progress``), and three rarely changed ones
+    (``augment``, ``record_grad_norms``, ``drop_last``).
 
     - ``seed`` drives the shuffle (and ``augment``): the same seed, model initialisation and
       thread count give an identical History (``seconds`` aside).
@@ -521,8 +528,8 @@ class Trainer:
             loss = float(self.loss_fn(output, yb))
             self.history.step_loss.append(loss)
             self._hook("on_loss", self, loss)
-            self.optimizer.zero_grad()
-            backward_for_step(self.model, self.loss_fn.backward())
+            # optimizer.zero_grad(); model.backward(loss_fn.backward()), with less work (scratchnn._fast)
+            zero_grad_and_backward(self.optimizer, self.model, self.loss_fn.backward())
             self._hook("on_backward_end", self)
         except BaseException:
             for module, name, array in saved:
@@ -566,7 +573,7 @@ class DivergenceCheck(Callback):
         self.named_params = list(model.named_parameters())
         self.epochs = epochs
         self.explosion_bound, self.steps_above = None, 0
-        self.norm_sums, self.steps_in_epoch = 0.0, 0
+        self.norm_sums, self.steps_in_epoch = [0.0] * len(self.named_params), 0
 
     def on_forward_error(self, trainer, error):
         """A layer refused its input: blame the data if the batch holds NaN or inf, else the run."""
@@ -594,19 +601,19 @@ class DivergenceCheck(Callback):
         product per parameter gives its norm; NaN or inf anywhere makes it non-finite."""
         if not self.record_grad_norms:
             return
-        squares = [float(np.dot(p.grad.ravel(), p.grad.ravel())) for _, p in self.named_params]
+        squares = [float(np.vdot(p.grad, p.grad)) for _, p in self.named_params]
         if not math.isfinite(sum(squares)):
             bad = next((name for name, p in self.named_params if not np.isfinite(p.grad).all()), None)
             if bad is not None:  # else a finite gradient's square overflowed: its norm is recorded as inf
                 raise self._diverged(trainer, trainer.history.step_loss[-1], parameter=bad)
-        self.norm_sums = self.norm_sums + np.sqrt(squares)
+        self.norm_sums = [total + math.sqrt(square) for total, square in zip(self.norm_sums, squares)]
         self.steps_in_epoch += 1
 
     def on_epoch_end(self, history, model, optimizer):
         if self.record_grad_norms:
             for (name, _), total in zip(self.named_params, self.norm_sums):
                 history.grad_norms[name].append(float(total / self.steps_in_epoch))
-            self.norm_sums, self.steps_in_epoch = 0.0, 0
+            self.norm_sums, self.steps_in_epoch = [0.0] * len(self.named_params), 0
         # A short run can end before the explosion rule's EXPLOSION_STEPS: it must not end silently
         # with its last epoch's loss still far above the bound.
         if history.epochs == self.epochs and history.train_loss[-1] > self.explosion_bound:

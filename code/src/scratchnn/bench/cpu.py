@@ -10,6 +10,8 @@ with the BLAS and PyTorch thread counts pinned. It also reports
   as a fraction of the best float32 matmul rate measured on the same machine with the same threads;
 - the same MLP as bare NumPy arrays (no modules, checks or History), timed alongside: the floor
   for NumPy on this machine, which separates scratchnn's own overhead from NumPy's;
+- the same ratios in each worker's process CPU time, which other load on a shared machine moves less
+  than wall time (``_timed``);
 - which BLAS library and kernel NumPy used (threadpoolctl);
 - the peak resident memory of a training run in a fresh process (its own ``VmHWM``, see ``peak_rss_mb``).
 
@@ -94,6 +96,18 @@ def matmul_peak_gflops(n=1024, repeats=7):
 # --------------------------------------------------------------------------------------------------
 # One timed pass, each framework
 # --------------------------------------------------------------------------------------------------
+def _timed(function, *args):
+    """Run ``function(*args)`` -> ``(wall seconds, process CPU seconds)``.
+
+    On a machine shared with other work, wall time includes the time this process waited for a CPU;
+    its own CPU time does not, so ratios of CPU times move less with the load (at 1 thread; with more,
+    it also counts the BLAS and OpenMP threads' busy-waiting).
+    """
+    wall, cpu = time.perf_counter(), time.process_time()
+    function(*args)
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def _time_scratchnn(x, y, batch_size, seed):
     """Seconds for one ``fit`` pass over ``(x, y)`` (model built outside the timing)."""
     from ..nn import CrossEntropyLoss
@@ -102,9 +116,8 @@ def _time_scratchnn(x, y, batch_size, seed):
 
     model = make_mlp(SIZES, seed=seed)
     optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
-    started = time.perf_counter()
-    fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=1, batch_size=batch_size, seed=seed, progress=False)
-    return time.perf_counter() - started
+    return _timed(lambda: fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=1, batch_size=batch_size,
+                              seed=seed, progress=False))
 
 
 def _bare_numpy_mlp(seed):
@@ -156,9 +169,7 @@ def _bare_numpy_epoch(weights, biases, x, y, batch_size, seed):
 
 def _time_bare_numpy(x, y, batch_size, seed):
     weights, biases = _bare_numpy_mlp(seed)
-    started = time.perf_counter()
-    _bare_numpy_epoch(weights, biases, x, y, batch_size, seed)
-    return time.perf_counter() - started
+    return _timed(_bare_numpy_epoch, weights, biases, x, y, batch_size, seed)
 
 
 def _torch_model(seed):
@@ -197,9 +208,7 @@ def _torch_epoch(model, x, y, batch_size, seed):
 
 def _time_torch(x, y, batch_size, seed):
     model = _torch_model(seed)
-    started = time.perf_counter()
-    _torch_epoch(model, x, y, batch_size, seed)
-    return time.perf_counter() - started
+    return _timed(_torch_epoch, model, x, y, batch_size, seed)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -324,7 +333,8 @@ def _timing_worker(framework, threads, connection):
     """A process that times one framework only, on request, so neither framework's threads or
     libraries disturb the other (torch's OpenMP pool, for one, would share the process with NumPy).
 
-    Requests are ``(batch_size, n_examples, seed)``; each reply is the seconds of one pass. ``None`` ends it.
+    Requests are ``(batch_size, n_examples, seed)``; each reply is the ``(wall, CPU)`` seconds of one pass.
+    ``None`` ends it.
     """
     from ..data import load_mnist
 
@@ -390,11 +400,15 @@ def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
             for framework in workers:
                 measure(framework, batch_size, min(n, 20 * batch_size), 0)
             times = {framework: [] for framework in FRAMEWORKS}
+            cpu_times = {framework: [] for framework in FRAMEWORKS}
             for r in range(rounds):
                 # Rotate which framework goes first, so drifting machine load hits all alike.
                 for framework in FRAMEWORKS[r % 3:] + FRAMEWORKS[:r % 3]:
-                    times[framework].append(measure(framework, batch_size, n, r) * steps_per_epoch / n_steps)
+                    wall, cpu = measure(framework, batch_size, n, r)
+                    times[framework].append(wall * steps_per_epoch / n_steps)
+                    cpu_times[framework].append(cpu * steps_per_epoch / n_steps)
             median = {name: statistics.median(values) for name, values in times.items()}
+            cpu_median = {name: statistics.median(values) for name, values in cpu_times.items()}
             flops_epoch = useful_flops_per_step(SIZES, batch_size) * steps_per_epoch
             gflops = {name: flops_epoch / seconds / 1e9 for name, seconds in median.items()}
             results[batch_size] = {
@@ -403,6 +417,10 @@ def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
                 "ratio": median["scratchnn"] / median["pytorch"],
                 "bare_numpy_ratio": median["bare NumPy"] / median["pytorch"],
                 "overhead_ratio": median["scratchnn"] / median["bare NumPy"],
+                "cpu_seconds_per_epoch": cpu_median,
+                "all_cpu_seconds_per_epoch": cpu_times,
+                "cpu_ratio": cpu_median["scratchnn"] / cpu_median["pytorch"],
+                "cpu_overhead_ratio": cpu_median["scratchnn"] / cpu_median["bare NumPy"],
                 "gflops": gflops,
                 "fraction_of_peak": {name: value / peak for name, value in gflops.items()},
                 "steps_timed": n_steps,
@@ -428,6 +446,9 @@ def run_cpu_bench(*, threads, rounds, steps, memory_epochs, log=print):
     log("ratio = scratchnn seconds / PyTorch seconds (below 1: scratchnn is faster); bare NumPy = the same "
         "MLP as plain arrays, no modules, checks or History: the floor for NumPy on this machine; "
         "scratchnn / bare = what fit's modules, checks and bookkeeping cost on top of that floor")
+    log("the same ratios in process CPU time (each worker's own, medians; less moved by other load on the "
+        "machine): " + "; ".join(f"batch {batch_size}: scratchnn / PyTorch {r['cpu_ratio']:.2f}, scratchnn / bare "
+                                 f"{r['cpu_overhead_ratio']:.3f}" for batch_size, r in results.items()))
 
     memory = {}
     if memory_epochs:

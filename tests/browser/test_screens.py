@@ -56,12 +56,6 @@ CONTENT_FIXES = {
                        "column at 1280 px",
 }
 KNOWN_BY_PAGE = {
-    "book/labs/lab-1-numpy-mlp": ("code-too-long", "output-too-long"),
-    "book/labs/lab-2-activation-study": ("code-too-long",),
-    "book/labs/lab-3-regularization": ("code-too-long", "output-too-long"),
-    "book/labs/lab-4-normalization": ("code-too-long", "output-too-long"),
-    "book/labs/lab-5-diagnostics": ("code-too-long", "output-too-long"),
-    "book/labs/lab-6-gpu-acceleration": ("code-too-long", "output-too-long"),
     "book/study/lab-prep": ("code-too-long",),
     "book/study/prerequisites": ("code-too-long",),
     "book/study/quickstart": ("code-too-long",),

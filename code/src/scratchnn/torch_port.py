@@ -82,11 +82,13 @@ def torch_sgd_step(model, loss_fn, optimizer, x, y):
 
 
 def _linear_to_torch(layer):
-    """A ``torch.nn.Linear`` holding the transpose of ``layer``'s (in, out) weight."""
+    """A ``torch.nn.Linear`` holding the transpose of ``layer``'s
+    (in, out) weight."""
     twin = torch.nn.Linear(layer.in_features, layer.out_features,
                            bias=layer.bias is not None,
                            dtype=torch_dtype(layer.weight.data.dtype))
-    with torch.no_grad():  # copy_ copies: the twin never shares the NumPy arrays
+    # copy_ copies: the twin never shares the NumPy arrays
+    with torch.no_grad():
         twin.weight.copy_(torch.from_numpy(layer.weight.data.T.copy()))
         if layer.bias is not None:
             twin.bias.copy_(torch.from_numpy(layer.bias.data))
@@ -142,7 +144,8 @@ def to_torch(model):
         if isinstance(module, nn.Linear):
             twins.append(_linear_to_torch(module))
         elif type(module) in _TWINS:
-            twins.append(_twin(module, _TWINS[type(module)], _TORCH_ARGUMENT))
+            twin_class = _TWINS[type(module)]
+            twins.append(_twin(module, twin_class, _TORCH_ARGUMENT))
         else:
             raise TypeError(f"to_torch cannot port layer {index} "
                             f"({type(module).__name__}); "

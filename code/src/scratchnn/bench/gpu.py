@@ -506,17 +506,23 @@ def _series(data, device, precision, config, log):
 
 
 def fastest_to_target(series):
-    """The batch size that reached the target validation accuracy in the least time, or None if none did.
+    """The batch size that reached the target validation accuracy in the
+    least time, or None if none did.
 
-    This is the batch size to train with: what you wait for is an accurate model, not samples per
-    second. The batch with the most throughput can still lose (it takes fewer optimizer steps per
-    epoch, so it may need more epochs, or never reach the target in the budget). Throughput alone is
-    ``records.throughput_knee`` (the knee of the samples/s curve), reported separately.
+    This is the batch size to train with: what you wait for is an accurate
+    model, not samples per second. The batch with the most throughput can
+    still lose (it takes fewer optimizer steps per epoch, so it may need
+    more epochs, or never reach the target in the budget). Throughput
+    alone is ``records.throughput_knee`` (the knee of the samples/s
+    curve), reported separately.
     """
-    reached = [r for r in records.ok_results(series) if r["time_to_target_seconds"] is not None]
+    reached = [r for r in records.ok_results(series)
+               if r["time_to_target_seconds"] is not None]
     if not reached:
         return None
-    return min(reached, key=lambda r: (r["time_to_target_seconds"], r["batch_size"]))["batch_size"]
+    fastest = min(reached, key=lambda r: (r["time_to_target_seconds"],
+                                          r["batch_size"]))
+    return fastest["batch_size"]
 
 
 def run_benchmark(data, devices, config=BenchConfig(), *, bf16=False, log=None):

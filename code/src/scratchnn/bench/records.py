@@ -407,17 +407,18 @@ def ok_results(series):
 
 
 def throughput_knee(series, tolerance=0.05):
-    """The knee of the throughput curve: the smallest batch size within ``tolerance`` of the series'
-    peak samples/s. None if no batch size ran.
+    """The knee of the throughput curve: the smallest batch size within
+    ``tolerance`` of the series' peak samples/s. None if no batch size ran.
 
-    Why the smallest: past the knee a bigger batch buys almost no speed, but costs memory and takes
-    fewer optimizer steps per epoch (often more epochs to the same accuracy). This answers "how big
-    a batch keeps the device busy?", not "which batch size trains fastest to an accurate model?"
-    (``scratchnn.bench.gpu.fastest_to_target``).
+    Why the smallest: past the knee a bigger batch buys almost no speed,
+    but costs memory and takes fewer optimizer steps per epoch (often more
+    epochs to the same accuracy). This answers "how big a batch keeps the
+    device busy?", not "which batch size trains fastest to an accurate
+    model?" (``scratchnn.bench.gpu.fastest_to_target``).
     """
     if not 0 <= tolerance < 1:
-        raise ValueError(
-            f"throughput_knee expected a tolerance in [0, 1), got {tolerance}")
+        raise ValueError("throughput_knee expected a tolerance in [0, 1), "
+                         f"got {tolerance}")
     results = ok_results(series)
     if not results:
         return None
@@ -427,17 +428,21 @@ def throughput_knee(series, tolerance=0.05):
 
 
 def speedups(record, precision="float32"):
-    """``[(batch, cpu_s_per_epoch, gpu_s_per_epoch, speedup)]`` for every batch size
-    that ran on both the CPU (float32) and the GPU (``precision``) of one record.
+    """``[(batch, cpu_s_per_epoch, gpu_s_per_epoch, speedup)]`` for every
+    batch size that ran on both the CPU (float32) and the GPU
+    (``precision``) of one record.
 
-    speedup = CPU s/epoch / GPU s/epoch, both from the same run on the same machine.
-    Empty when the record lacks either series.
+    speedup = CPU s/epoch / GPU s/epoch, both from the same run on the
+    same machine. Empty when the record lacks either series.
     """
-    cpu, gpu = find_series(record, "cpu"), find_series(record, "cuda", precision)
+    cpu = find_series(record, "cpu")
+    gpu = find_series(record, "cuda", precision)
     if cpu is None or gpu is None:
         return []
-    cpu_by_size = {r["batch_size"]: r["seconds_per_epoch"] for r in ok_results(cpu)}
-    return [(r["batch_size"], cpu_by_size[r["batch_size"]], r["seconds_per_epoch"],
+    cpu_by_size = {r["batch_size"]: r["seconds_per_epoch"]
+                   for r in ok_results(cpu)}
+    return [(r["batch_size"], cpu_by_size[r["batch_size"]],
+             r["seconds_per_epoch"],
              cpu_by_size[r["batch_size"]] / r["seconds_per_epoch"])
             for r in ok_results(gpu) if r["batch_size"] in cpu_by_size]
 

@@ -4,6 +4,7 @@ their hints, and ``_run_check``, the skeleton each ``check_*`` runs its body in.
 from __future__ import annotations
 
 import copy
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -17,6 +18,8 @@ TOLERANCE = 1e-6
 # A learner's class whose backward is right but that computes in float32 lands near 1e-7..1e-6;
 # anything clearly above this is a real mistake rather than rounding.
 _FLOAT32_HINT_THRESHOLD = 1e-4
+# Reports are printed into a notebook's output column: the book's printed lines fit 72 columns.
+REPORT_WIDTH = 72
 
 
 @dataclass
@@ -31,14 +34,23 @@ class CheckItem:
 
     def line(self) -> str:
         mark = "-" if self.skipped else ("✓" if self.passed else "✗")
-        text = f"  {mark} {self.name}"
+        text = f"{mark} {self.name}"
         if self.error is not None:
-            text += f" (error {self.error:.1e})"  # in units of max |reference|, as the header says
+            # in units of max |reference|, as the header says; never split over two lines
+            text += f" (error\N{NO-BREAK SPACE}{self.error:.1e})"
         if self.skipped:
             text += " — skipped"
+        lines = _wrap(text, "  ", "    ")
         if self.hint:
-            text += f"\n      hint: {self.hint}"
-        return text
+            lines += _wrap(f"hint: {self.hint}", "      ", "            ")
+        return "\n".join(lines)
+
+
+def _wrap(text: str, first: str, later: str) -> list[str]:
+    """``text`` in lines of at most ``REPORT_WIDTH`` columns; a no-break space joins two words."""
+    lines = textwrap.wrap(text, REPORT_WIDTH, initial_indent=first, subsequent_indent=later,
+                          break_long_words=False, break_on_hyphens=False)
+    return [line.replace("\N{NO-BREAK SPACE}", " ") for line in lines]
 
 
 @dataclass
@@ -72,7 +84,10 @@ class CheckResult:
         ran = [item for item in self.items if not item.skipped]
         n_passed = sum(item.passed for item in ran)
         verdict = "all passed" if self.passed else f"{len(self.failures)} failed"
-        header = f"{self.component}: {n_passed} of {len(ran)} checks passed — {verdict}"
+        counts = f"{n_passed} of {len(ran)} checks passed — {verdict}"
+        header = f"{self.component}: {counts}"
+        if len(header) > REPORT_WIDTH:
+            header = f"{self.component}:\n  {counts}"
         if self.max_error is not None:
             header += f"\n  largest error {self.max_error:.1e} × max |reference|"  # own line: fits 72 columns
         return "\n".join([header, *(item.line() for item in self.items)])

@@ -62,16 +62,6 @@ KNOWN_BY_PAGE = {
     "book/labs/lab-4-normalization": ("code-too-long", "output-too-long"),
     "book/labs/lab-5-diagnostics": ("code-too-long", "output-too-long"),
     "book/labs/lab-6-gpu-acceleration": ("code-too-long", "output-too-long"),
-    "book/study/lab-prep": ("code-too-long",),
-    "book/study/prerequisites": ("code-too-long",),
-    "book/study/quickstart": ("code-too-long",),
-    "book/study/troubleshooting": ("code-too-long",),
-    "book/topics/01-perceptron-to-mlp": ("code-too-long",),
-    "book/topics/02-activation-functions": ("code-too-long",),
-    "book/topics/03-loss-functions": ("code-too-long",),
-    "book/topics/04-regularization": ("code-too-long",),
-    "book/topics/05-normalization": ("code-too-long",),
-    "book/topics/06-weight-initialization": ("code-too-long",),
 }
 KNOWN = {(page, kind): CONTENT_FIXES[kind] for page, kinds in KNOWN_BY_PAGE.items() for kind in kinds}
 

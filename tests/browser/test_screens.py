@@ -21,9 +21,7 @@ full-page screenshot of every run in ``_build/screenshots/screens/`` for a perso
 - ``backslash``: a stray TeX escape (``\\_``, ``\\%``, ``\\alpha`` ...) in rendered maths or prose,
   outside code; and a formula MathJax could not parse.
 
-Known content offenders are listed in ``KNOWN_BY_PAGE`` by page and kind, each kind naming the issue
-and owner that fixes it (``CONTENT_FIXES``), never silently: a listed
-finding that has gone away fails too, so the list shrinks as the fixes land.
+Nothing is excused: every finding on every page fails the test.
 """
 
 from __future__ import annotations
@@ -46,28 +44,6 @@ FINDING_KINDS = ("too-wide", "output-wraps", "output-too-long", "code-too-long",
 SMALLEST_TEXT_PX = 9
 # book.mplstyle's smallest size (10 pt tick labels) in a retina PNG drawn at 2 x 100 dpi.
 ASSUMED_TEXT_PX = 10 * 200 / 72
-
-# Content findings that other changes of issue 21 fix (listed in /work/coord notes for their
-# owners): which kinds of finding each page still shows, and who fixes each kind. Nothing else is
-# excused, and an entry whose finding has gone fails the test ("fixed, remove from KNOWN_BY_PAGE").
-CONTENT_FIXES = {
-    "code-too-long": "issue 21, screens: code lines wider than the code column at 1280 px",
-    "output-too-long": "issue 21, screens/voice: printed lines (diagnose, compare, logs) wider than the output "
-                       "column at 1280 px",
-}
-KNOWN_BY_PAGE = {
-    "book/study/lab-prep": ("code-too-long",),
-    "book/study/prerequisites": ("code-too-long",),
-    "book/study/quickstart": ("code-too-long",),
-    "book/study/troubleshooting": ("code-too-long",),
-    "book/topics/01-perceptron-to-mlp": ("code-too-long",),
-    "book/topics/02-activation-functions": ("code-too-long",),
-    "book/topics/03-loss-functions": ("code-too-long",),
-    "book/topics/04-regularization": ("code-too-long",),
-    "book/topics/05-normalization": ("code-too-long",),
-    "book/topics/06-weight-initialization": ("code-too-long",),
-}
-KNOWN = {(page, kind): CONTENT_FIXES[kind] for page, kinds in KNOWN_BY_PAGE.items() for kind in kinds}
 
 AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RUN = """
@@ -206,16 +182,5 @@ def test_page_reads_well(docname, screen, open_page, screens_dir: Path):
     page.screenshot(path=f"{shot}.jpg", full_page=True, quality=70)
     shot.with_suffix(".json").write_text(json.dumps({"page": docname, "screen": screen, "findings": found}, indent=1))
 
-    kinds = {finding["kind"] for finding in found}
-    known = {kind for (page_name, kind) in KNOWN if page_name == docname}
-    unknown = [f"{f['kind']}: {f['where']}: {f['what']}" for f in found if f["kind"] not in known]
-    assert unknown == [], f"{docname} at {screen}:\n" + "\n".join(unknown)
-    gone = [f"{kind} ({KNOWN[docname, kind]})" for kind in known - kinds if screen == _worst_screen(docname, kind)]
-    assert gone == [], f"{docname}: fixed, remove from KNOWN_BY_PAGE in {Path(__file__).name}: {gone}"
-
-
-def _worst_screen(docname: str, kind: str) -> str:
-    """The screen on which a known finding of this kind must still show (or it is fixed)."""
-    if kind in ("output-too-long", "code-too-long"):
-        return "1280-light"
-    return "390-light"
+    problems = [f"{f['kind']}: {f['where']}: {f['what']}" for f in found]
+    assert problems == [], f"{docname} at {screen}:\n" + "\n".join(problems)

@@ -240,7 +240,8 @@ def _leaky_slope(x, negative_slope):
 
 
 def _gelu_parts(x, approximate):
-    """Return the GELU output and what its derivative reuses: ``Phi(x)`` (exact) or ``t`` (tanh form)."""
+    """Return the GELU output and what its derivative reuses: ``Phi(x)``
+    (exact) or ``t`` (tanh form)."""
     if approximate == "tanh":
         t = np.tanh(_GELU_TANH_C * (x + 0.044715 * x * x * x))
         return 0.5 * x * (1.0 + t), t

@@ -31,9 +31,11 @@ def xavier_uniform(fan_in, fan_out, rng=None, dtype=np.float32):
 
 
 def he_normal(fan_in, fan_out, rng=None, dtype=np.float32):
-    """Normal with std ``sqrt(2 / fan_in)`` (torch.nn.init.kaiming_normal_, nonlinearity="relu")."""
+    """Normal with std ``sqrt(2 / fan_in)``
+    (torch.nn.init.kaiming_normal_, nonlinearity="relu")."""
     std = math.sqrt(2.0 / fan_in)
-    return std * np.random.default_rng(rng).standard_normal((fan_in, fan_out), dtype=dtype)
+    rng = np.random.default_rng(rng)
+    return std * rng.standard_normal((fan_in, fan_out), dtype=dtype)
 
 
 def he_uniform(fan_in, fan_out, rng=None, dtype=np.float32):

@@ -59,10 +59,12 @@ class CrossEntropyLoss(Loss):
     def forward(self, pred, target):
         z, y = pred, target
         n = len(y)
-        shifted = z - z.max(axis=1, keepdims=True)  # softmax is unchanged; exp cannot overflow
+        # Softmax is unchanged by the shift, and exp cannot overflow.
+        shifted = z - z.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         sum_exp = exp.sum(axis=1, keepdims=True)
-        loss = (np.log(sum_exp[:, 0]) - shifted[np.arange(n), y]).sum() / n  # the mean over the batch
+        # The mean over the batch:
+        loss = (np.log(sum_exp[:, 0]) - shifted[np.arange(n), y]).sum() / n
         self._probs = exp / sum_exp
         self._target = y
         return float(loss)
@@ -113,26 +115,33 @@ class BCEWithLogitsLoss(Loss):
 
 
 class HuberLoss(Loss):
-    """Huber loss, the worked example of a custom ``Loss`` (matches ``torch.nn.HuberLoss``).
+    """Huber loss, the worked example of a custom ``Loss`` (matches
+    ``torch.nn.HuberLoss``).
 
-    With ``d = p - t``: ``0.5 d^2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``;
-    quadratic near zero, linear (robust to outliers) beyond ``delta``. Mean over elements.
+    With ``d = p - t``: ``0.5 d^2`` where ``|d| < delta``, else
+    ``delta (|d| - 0.5 delta)``; quadratic near zero, linear (robust to
+    outliers) beyond ``delta``. Mean over elements.
     ``dL/dp = clip(d, -delta, delta) / numel``: forward keeps only ``d``.
     """
 
     def __init__(self, delta=1.0):
-        self.delta = _validate.real("HuberLoss", "delta", delta, low=0, low_open=True)
+        self.delta = _validate.real(
+            "HuberLoss", "delta", delta, low=0, low_open=True
+        )
         self._diff = None
 
     def forward(self, pred, target):
         d = pred - target
         abs_d = np.abs(d)
-        loss = np.where(abs_d < self.delta, 0.5 * d * d, self.delta * (abs_d - 0.5 * self.delta))
+        quadratic = 0.5 * d * d
+        linear = self.delta * (abs_d - 0.5 * self.delta)
+        loss = np.where(abs_d < self.delta, quadratic, linear)
         self._diff = d
         return float(np.mean(loss))
 
     def backward(self):
-        return np.clip(self._diff, -self.delta, self.delta) / self._diff.size
+        d = self._diff
+        return np.clip(d, -self.delta, self.delta) / d.size
 
     def extra_repr(self):
         return f"delta={self.delta}"

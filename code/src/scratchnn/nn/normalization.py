@@ -29,7 +29,8 @@ class BatchNorm1d(Module):
         self._batch_stats = True
 
     def forward(self, x):
-        self._batch_stats = self.training  # backward must follow the forward's mode, not the current one
+        # backward must follow the forward's mode, not the current one
+        self._batch_stats = self.training
         if self.training:
             mean, var = x.mean(axis=0), x.var(axis=0)
             self._update_running_stats(mean, var, len(x))
@@ -50,8 +51,9 @@ class BatchNorm1d(Module):
         return (dxhat - dxhat.mean(axis=0) - xhat * (dxhat * xhat).mean(axis=0)) * self._inv_std
 
     def _update_running_stats(self, mean, var, n):
-        """``r = (1 - momentum) r + momentum * stat``, the variance unbiased; in place, so the buffers
-        registered for state_dict stay the same arrays."""
+        """``r = (1 - momentum) r + momentum * stat``, the variance unbiased;
+        in place, so the buffers registered for state_dict stay the same
+        arrays."""
         self.running_mean *= 1.0 - self.momentum
         self.running_mean += self.momentum * mean
         self.running_var *= 1.0 - self.momentum
@@ -103,35 +105,45 @@ class LayerNorm(Module):
 
 
 class RMSNorm(Module):
-    """Scale each sample by its root mean square (no centering, no bias): ``y = x / rms * weight``.
+    """Scale each sample by its root mean square (no centering, no bias):
+    ``y = x / rms * weight``.
 
-    ``rms = sqrt(mean(x^2) + eps)`` over the last ``len(normalized_shape)`` axes; ``eps=None``
-    uses ``finfo(x.dtype).eps`` like torch. Backward, with ``xh = x / rms`` and ``dxh = g * weight``:
+    ``rms = sqrt(mean(x^2) + eps)`` over the last ``len(normalized_shape)``
+    axes; ``eps=None`` uses ``finfo(x.dtype).eps`` like torch. Backward,
+    with ``xh = x / rms`` and ``dxh = g * weight``:
     ``dx = (dxh - xh * mean(dxh * xh)) / rms``.
     """
 
     def __init__(self, normalized_shape, eps=None, *, dtype=np.float32):
         self.normalized_shape = _as_shape("RMSNorm", normalized_shape)
-        self.eps = None if eps is None else _validate.real("RMSNorm", "eps", eps, low=0, low_open=True)
+        if eps is not None:
+            eps = _validate.real(
+                "RMSNorm", "eps", eps, low=0, low_open=True
+            )
+        self.eps = eps
         self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype))
         self._axes = tuple(range(-len(self.normalized_shape), 0))
         self._xhat = self._inv_rms = None
 
     def forward(self, x):
         eps = float(np.finfo(x.dtype).eps) if self.eps is None else self.eps
-        self._inv_rms = 1.0 / np.sqrt((x * x).mean(axis=self._axes, keepdims=True) + eps)
+        mean_square = (x * x).mean(axis=self._axes, keepdims=True)
+        self._inv_rms = 1.0 / np.sqrt(mean_square + eps)
         self._xhat = x * self._inv_rms
         return self._xhat * self.weight.data
 
     def backward(self, grad_output):
         g = grad_output
         xhat, axes = self._xhat, self._axes
-        self.weight.grad += (g * xhat).sum(axis=tuple(range(g.ndim - len(axes))))
+        batch_axes = tuple(range(g.ndim - len(axes)))
+        self.weight.grad += (g * xhat).sum(axis=batch_axes)
         dxhat = g * self.weight.data
-        return (dxhat - xhat * (dxhat * xhat).mean(axis=axes, keepdims=True)) * self._inv_rms
+        mean_dxh_xh = (dxhat * xhat).mean(axis=axes, keepdims=True)
+        return (dxhat - xhat * mean_dxh_xh) * self._inv_rms
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine=True"
+        shape, eps = self.normalized_shape, self.eps
+        return f"{shape}, eps={eps}, elementwise_affine=True"
 
 
 def _as_shape(owner, normalized_shape):

@@ -16,6 +16,8 @@ def l2_penalty(weight, lam):
 
 
 def l1_penalty(weight, lam):
-    """L1 penalty ``lam * sum(|W|)`` and its (sub)gradient ``lam * sign(W)`` (0 at 0); pushes weights to exactly 0."""
-    weight, lam = np.asarray(weight), _validate.real("l1_penalty", "lam", lam, low=0)
+    """L1 penalty ``lam * sum(|W|)`` and its (sub)gradient ``lam * sign(W)``
+    (0 at 0); pushes weights to exactly 0."""
+    weight = np.asarray(weight)
+    lam = _validate.real("l1_penalty", "lam", lam, low=0)
     return lam * float(np.abs(weight).sum()), lam * np.sign(weight)

@@ -51,8 +51,22 @@ book: setup data node  ## build the executed book (strict: any warning fails) an
 	@echo "Book built: $(SITE)/index.html"
 	@echo "Open it in a browser, or run: make serve"
 
+# The tests that do not need the full book (unit tests, tiny books, static checks) run first, on every
+# core (pytest-xdist); then the full-book tests in one process: one build, and the learner runs'
+# two-thread kernels get the cores to themselves. A failure in the first part still runs the second.
+TEST_WORKERS ?= auto
+
 test: setup data browser node  ## set up, then run the whole suite (unit, book builds, browser, workflow lint)
-	$(VPY) -m pytest
+	@mkdir -p "$(BOOK_BUILD_DIR)/_build"
+	@date +%s > "$(BOOK_BUILD_DIR)/_build/.test-started"
+	@status=0; \
+	echo '$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book"'; \
+	$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" || status=$$?; \
+	echo '$(VPY) -m pytest -m full_book'; \
+	$(VPY) -m pytest -m full_book || status=$$?; \
+	echo "Chapter executions of this test run (both parts):"; \
+	$(VPY) book/_ext/chapter_execution.py report "$$(cat "$(BOOK_BUILD_DIR)/_build/.test-started")"; \
+	exit $$status
 
 test-fast:  setup  ## unit tests only (seconds)
 	$(VPY) -m pytest tests/unit

@@ -44,6 +44,19 @@ def pytest_configure(config) -> None:
     config._chapter_executions_since = time.time()
 
 
+# Fixtures that build (or read) the full book: the tests that ask for one share one build per session.
+FULL_BOOK_FIXTURES = {"full_book_build", "built_site"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the tests that need the full book ``full_book``: ``make test`` runs the others on every
+    core first (``pytest -n auto -m "not full_book"``: unit tests, tiny books, static checks), then
+    these in one process, so the book is built once and the two-thread runs have the cores alone."""
+    for item in items:
+        if FULL_BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.full_book)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     """The cost of the suite, visible: chapter executions and their kernel time, by kind."""
     since = getattr(config, "_chapter_executions_since", None)

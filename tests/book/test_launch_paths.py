@@ -42,6 +42,7 @@ import json
 import re
 import subprocess
 import time
+import traceback
 from pathlib import Path
 
 import jupytext
@@ -49,7 +50,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from chapter_execution import execute_many, toc_chapters
+from chapter_execution import execute_many, toc_chapters, workers
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CLONE = re.compile(r'"--branch", "(?P<branch>[^"]+)", "(?P<url>[^"]+)"')
@@ -159,7 +160,10 @@ def run_all(env, html_root: Path, book_root: Path, docnames: list[str], work: Pa
     downloads = execute_many(
         [lambda d=d: run_download(env, html_root, d, work, checked[setups[d]][0]) for d in docnames]
     )
-    labs = execute_many([lambda d=d: run_lab(env, book_root, d, work) for d in docnames], max_workers=1)
+    # one two-thread kernel per two cores (on two cores: one at a time), after the one-thread runs
+    labs = execute_many(
+        [lambda d=d: run_lab(env, book_root, d, work) for d in docnames], max_workers=max(1, workers() // LAB_THREADS)
+    )
     runs = {}
     for docname, download, lab in zip(docnames, downloads, labs):
         runs[(docname, "download")] = (download, [])
@@ -195,7 +199,8 @@ def claim_problems(run, docname: str) -> list[str]:
     try:
         TOPIC_PAGES.CLAIMS[chapter](glued_values(run))
     except (AssertionError, KeyError) as failed:
-        return [f"a claim of the page does not hold at {LAB_THREADS} BLAS threads: {type(failed).__name__}: {failed}"]
+        line = traceback.extract_tb(failed.__traceback__)[-1].line  # the claim, with its comment
+        return [f"a claim of the page does not hold at {LAB_THREADS} BLAS threads: {line} ({type(failed).__name__} {failed})"]
     return []
 
 

@@ -60,10 +60,10 @@ test: setup data browser node  ## set up, then run the whole suite (unit, book b
 	@mkdir -p "$(BOOK_BUILD_DIR)/_build"
 	@date +%s > "$(BOOK_BUILD_DIR)/_build/.test-started"
 	@status=0; \
-	echo '$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book"'; \
-	$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" || status=$$?; \
-	echo '$(VPY) -m pytest -m full_book'; \
-	$(VPY) -m pytest -m full_book || status=$$?; \
+	echo '$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" --durations=10'; \
+	$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" --durations=10 || status=$$?; \
+	echo '$(VPY) -m pytest -m full_book --durations=15'; \
+	$(VPY) -m pytest -m full_book --durations=15 || status=$$?; \
 	echo "Chapter executions of this test run (both parts):"; \
 	$(VPY) book/_ext/chapter_execution.py report "$$(cat "$(BOOK_BUILD_DIR)/_build/.test-started")"; \
 	exit $$status

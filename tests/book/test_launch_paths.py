@@ -120,6 +120,7 @@ def run_lab(env, book_root: Path, docname: str, work: Path):
     chapter_dir = env.repository / Path(docname).parent
     return env.run(
         notebook, venv=env.installed, cwd=chapter_dir, home=empty, threads=LAB_THREADS, label=f"{docname} [lab]",
+        kind="2-threads",  # the log's name for the executions at the second thread count
     )
 
 

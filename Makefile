@@ -51,8 +51,29 @@ book: setup data node  ## build the executed book (strict: any warning fails) an
 	@echo "Book built: $(SITE)/index.html"
 	@echo "Open it in a browser, or run: make serve"
 
+# The tests that do not need the full book (unit tests, tiny books, static checks) run first, on every
+# core (pytest-xdist); then the full-book tests but the browser's in one process: one build, and the
+# learner runs' two-thread kernels get the cores to themselves; then the browser checks of the site
+# that build made, on every core (CHECK_SITE: nothing is built again), only if it was built in this
+# run. A failing part does not stop the next; make test fails if any part failed.
+TEST_WORKERS ?= auto
+
 test: setup data browser node  ## set up, then run the whole suite (unit, book builds, browser, workflow lint)
-	$(VPY) -m pytest
+	@mkdir -p "$(BOOK_BUILD_DIR)/_build"
+	@started=$$(date +%s); status=0; \
+	echo '$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" --durations=10'; \
+	$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" --durations=10 || status=$$?; \
+	echo '$(VPY) -m pytest -m full_book --ignore=tests/browser --durations=15'; \
+	$(VPY) -m pytest -m full_book --ignore=tests/browser --durations=15 || status=$$?; \
+	if [ "$$(cat "$(BOOK_BUILD_DIR)/_build/.full-book-built" 2>/dev/null || echo 0)" -ge "$$started" ]; then \
+		echo 'CHECK_SITE=$(SITE) $(VPY) -m pytest -n $(TEST_WORKERS) -m full_book tests/browser --durations=10'; \
+		CHECK_SITE="$(SITE)" $(VPY) -m pytest -n $(TEST_WORKERS) -m full_book tests/browser --durations=10 || status=$$?; \
+	else \
+		echo "error: the full book was not built in this run: the browser checks did not run" >&2; status=1; \
+	fi; \
+	echo "Chapter executions of this test run (all parts):"; \
+	$(VPY) book/_ext/chapter_execution.py report "$$started"; \
+	exit $$status
 
 test-fast:  setup  ## unit tests only (seconds)
 	$(VPY) -m pytest tests/unit

@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 import chapter_execution  # noqa: E402
 JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
 STRICT_FLAGS = ("-W", "-n", "--keep-going")
+BUILT_STAMP = ".full-book-built"  # in <build>/_build: the epoch second the last full build passed
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -42,6 +43,20 @@ def pytest_configure(config) -> None:
         log.parent.mkdir(parents=True, exist_ok=True)
         os.environ[chapter_execution.LOG_VARIABLE] = str(log)
     config._chapter_executions_since = time.time()
+
+
+# Fixtures that build (or read) the full book: the tests that ask for one share one build per session.
+FULL_BOOK_FIXTURES = {"full_book_build", "built_site"}
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Mark the tests that need the full book ``full_book``: ``make test`` runs the others on every
+    core first (``pytest -n auto -m "not full_book"``: unit tests, tiny books, static checks), then
+    these in one process, so the book is built once and the two-thread runs have the cores alone,
+    and last the browser checks of the site that build made, on every core (``CHECK_SITE``)."""
+    for item in items:
+        if FULL_BOOK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.full_book)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
@@ -135,6 +150,8 @@ def full_book_build(book_build_dir: Path) -> BuildResult:
             f"--- last lines ---\n{result.tail()}",
             pytrace=False,
         )
+    # when it was built: `make test` checks the site in parallel afterwards only if it was built in this run
+    (book_build_dir / "_build" / BUILT_STAMP).write_text(f"{int(time.time())}\n")
     return result
 
 

@@ -18,13 +18,15 @@ import subprocess
 import sys
 import time
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from typing import Callable
 
 import nbformat
 import pytest
+
+from kernel_threads import THREAD_VARIABLES
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "tinybook"
 GLUED_TEXT = re.compile(r'package answers <span class="pasted-text">([^<]*)</span>')
@@ -114,11 +116,23 @@ def tiny_book_built(tmp_path_factory, repo_root: Path, book_builder):
 
 KERNEL_NAME = "learner"
 KERNEL_TOOLS = ("ipykernel", "pip", "setuptools")  # a kernel, and what installs the package
-LOADED_DISTRIBUTIONS = """\
-import importlib.metadata as _metadata, json as _json, sys as _sys
+# Runs after the last cell, then is removed: the distributions the kernel imported, the BLAS thread
+# count NumPy's BLAS really used (threadpoolctl, loaded from this test venv by its path: the learner's
+# venv need not have it), and every value ``scratchnn.book.glue`` recorded, as IPython shows it
+# (the text myst-nb's glue stores in the build's notebook).
+END_PROBE = """\
+import importlib.metadata as _metadata, importlib.util as _util, json as _json, sys as _sys
 _tops = {_name.split(".")[0] for _name in list(_sys.modules)}
 _found = {_d for _top, _ds in _metadata.packages_distributions().items() if _top in _tops for _d in _ds}
-print(_json.dumps(sorted(_found)))"""
+import numpy as _numpy
+_spec = _util.spec_from_file_location("_threadpoolctl", THREADPOOLCTL)
+_threadpoolctl = _sys.modules["_threadpoolctl"] = _util.module_from_spec(_spec)  # its dataclasses look it up
+_spec.loader.exec_module(_threadpoolctl)
+_blas = [_pool["num_threads"] for _pool in _threadpoolctl.threadpool_info() if _pool["user_api"] == "blas"]
+_format = get_ipython().display_formatter.format
+_glued = getattr(_sys.modules.get("scratchnn.book"), "glued", {})
+print(_json.dumps({"loaded": sorted(_found), "blas_threads": max(_blas, default=None),
+                   "glued": {_name: _format(_value)[0]["text/plain"] for _name, _value in _glued.items()}}))"""
 
 
 def requirement_closure(names: list[str]) -> set[str]:
@@ -191,6 +205,8 @@ class LearnerRun:
     error: str | None
     loaded: list[str]  # distributions the kernel had imported at the end
     seconds: float
+    blas_threads: int | None = None  # the threads NumPy's BLAS used (None: the run did not get to the end)
+    glued: dict[str, str] = field(default_factory=dict)  # scratchnn.book.glue's values, as IPython shows them
 
     def code_outputs(self):
         return [out for cell in self.notebook.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]
@@ -229,8 +245,8 @@ class LearnerEnvironment:
         link_distributions(requirement_closure([*KERNEL_TOOLS, *package_requirements(pyproject, extras)]), _site_packages(venv))
         return venv
 
-    def kernel_env(self, home: Path, *, colab: bool, clone_url: str | None = None) -> dict[str, str]:
-        env = {**self.environ, "HOME": str(home)}
+    def kernel_env(self, home: Path, *, colab: bool, clone_url: str | None = None, threads: int = 1) -> dict[str, str]:
+        env = {**self.environ, "HOME": str(home), **{variable: str(threads) for variable in THREAD_VARIABLES}}
         if colab:
             env["PYTHONPATH"] = str(self.fake_colab)
             if clone_url:
@@ -244,9 +260,11 @@ class LearnerEnvironment:
 
     def run(
         self, notebook, *, venv: Path, cwd: Path, home: Path, colab: bool = False, clone_url: str | None = None,
-        timeout: int = 900, label: str = "", kind: str = "learner",
+        threads: int = 1, timeout: int = 900, label: str = "", kind: str = "learner",
     ) -> LearnerRun:
-        """Execute a copy of ``notebook`` in ``venv``'s Python, in ``cwd``; never raises on cell errors."""
+        """Execute a copy of ``notebook`` in ``venv``'s Python, in ``cwd``, with ``threads`` BLAS/OpenMP
+        threads; never raises on cell errors."""
+        import threadpoolctl
         from jupyter_client.kernelspec import KernelSpecManager
         from jupyter_client.manager import KernelManager
 
@@ -260,17 +278,19 @@ class LearnerEnvironment:
             argv.append("--IPKernelApp.exec_lines=['import google.colab']")
         spec.joinpath("kernel.json").write_text(json.dumps({
             "argv": argv, "display_name": "learner", "language": "python",
-            "env": self.kernel_env(home, colab=colab, clone_url=clone_url),
+            "env": self.kernel_env(home, colab=colab, clone_url=clone_url, threads=threads),
         }))
         notebook = nbformat.from_dict(notebook)
-        notebook.cells.append(nbformat.v4.new_code_cell(LOADED_DISTRIBUTIONS))
+        notebook.cells.append(nbformat.v4.new_code_cell(END_PROBE.replace("THREADPOOLCTL", repr(threadpoolctl.__file__))))
         manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]))
         result = execute(notebook, cwd=cwd, km=manager, timeout=timeout, kind=kind, label=label or str(cwd))
         error = None if result.ok else (result.traceback or str(result.error))[-3000:]
         probe = notebook.cells.pop()
         printed = "".join(out.get("text", "") for out in probe.get("outputs", []) if out.get("name") == "stdout")
-        loaded = json.loads(printed) if printed.strip() else []  # empty when an earlier cell failed
-        return LearnerRun(notebook, error, loaded, result.seconds)
+        if not printed.strip():  # an earlier cell failed: the probe did not run
+            return LearnerRun(notebook, error, [], result.seconds)
+        state = json.loads(printed)
+        return LearnerRun(notebook, error, state["loaded"], result.seconds, state["blas_threads"], state["glued"])
 
 
 def _snapshot_repository(checkout: Path, target: Path, branch: str) -> None:
@@ -308,8 +328,6 @@ def build_learner_environment(
     environ = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
-        # the threads the build uses (book/_ext/kernel_threads.py), so timings and sums match it
-        "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         # offline: pip finds every requirement already installed or fails; the package builds with
         # the setuptools at hand (PIP_NO_BUILD_ISOLATION=0 means "no build isolation")
         "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1",

@@ -8,8 +8,8 @@ Two kinds of checks on the full-book build (the ``built_site`` fixture):
 * the executed notebook next to the site (``_build/jupyter_execute``): the numbers the prose relies
   on really say what the prose says (XOR defeats the perceptron, sigmoid gradients vanish, ...).
   These are the experiments' outcomes, so a change in the library that breaks a lesson fails here.
-  ``CLAIMS`` holds them per chapter; ``test_topics_threads.py`` checks them at a second BLAS
-  thread count.
+  ``CLAIMS`` holds them per chapter; ``test_launch_paths.py`` checks them at a second BLAS
+  thread count (the JupyterLab run).
 """
 
 from __future__ import annotations
@@ -68,12 +68,16 @@ def glued_values_in(cells: list) -> dict:
             text = output.get("data", {}).get(record.get("mime_prefix", "") + "text/plain")
             if name is None or text is None:
                 continue
-            text = "".join(text) if isinstance(text, list) else text
-            try:
-                values[name] = ast.literal_eval(text)
-            except (ValueError, SyntaxError):
-                values[name] = float(text) if text in ("nan", "inf", "-inf") else text
+            values[name] = parse_glued_text("".join(text) if isinstance(text, list) else text)
     return values
+
+
+def parse_glued_text(text: str):
+    """A glued value from the text IPython shows for it (``0.97``, ``'relu'``, ``nan``)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return float(text) if text in ("nan", "inf", "-inf") else text
 
 
 def glued_values(built_site: Path, chapter: str) -> dict:
@@ -147,7 +151,7 @@ def test_chapter_states_its_execution_time(built_site, chapter):
 
 
 # The claims each chapter's prose makes, as assertions on its glued values. They must hold on any
-# CPU and BLAS thread count (tests/book/test_topics_threads.py runs them at a second one).
+# CPU and BLAS thread count (tests/book/test_launch_paths.py runs them at a second one).
 def perceptron_claims(v):
     assert v["t1_sep_acc"] == 1.0  # the rule converges on separable data
     assert v["t1_xor_perceptron_acc"] <= 0.75 and v["t1_xor_last_mistakes"] > 0  # ...but not on XOR

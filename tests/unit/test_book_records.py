@@ -23,8 +23,10 @@ def test_glue_binds_the_name_in_the_kernel_for_the_prose_eval_roles(monkeypatch)
 
     monkeypatch.setitem(sys.modules, "myst_nb", None)
     monkeypatch.setattr("IPython.get_ipython", lambda: Shell())
+    monkeypatch.setattr(book, "glued", {})
     book.glue("lab1_val_acc", 0.97)
     assert namespace == {"lab1_val_acc": 0.97}
+    assert book.glued == {"lab1_val_acc": 0.97}  # read after the last cell (tests/book/test_launch_paths.py)
 
 
 def test_a_false_claim_warns_naming_the_sentence_and_the_notebook_goes_on():

@@ -8,7 +8,9 @@ they may have changed. So the cells import from here:
 - :func:`glue` records a value under a name: with myst-nb's ``glue`` when myst-nb is importable
   (the build), and in every IPython kernel also as a variable of that name, which the prose's
   ``{eval}`f"{name:.2%}"``` roles read (jupyterlab-myst evaluates them in the learner's kernel; the
-  page shows the glued value: book/_ext/eval_glue.py).
+  page shows the glued value: book/_ext/eval_glue.py). It also keeps the value in :data:`glued`,
+  so whoever ran the notebook can read every glued value after the last cell (the launch-path test
+  checks the topics' claims on them in a learner's kernel, where myst-nb records nothing).
 - :func:`claim` checks the premise of a conclusion the prose states in words. When it fails it
   warns (:class:`ClaimWarning`), quoting the sentence: the book's strict build fails on any output
   to stderr, so a rebuild that would change the conclusion fails and names it; in a learner's own
@@ -20,9 +22,13 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+glued: dict[str, Any] = {}
+"""Every value :func:`glue` recorded in this process, by name (the last value for a name)."""
+
 
 def glue(name: str, value: Any, display: bool = False) -> None:
-    """Record ``value`` as ``name``: for the page (myst-nb's ``glue``) and as a kernel variable."""
+    """Record ``value`` as ``name``: for the page (myst-nb's ``glue``), as a kernel variable, in :data:`glued`."""
+    glued[name] = value
     try:
         from IPython import get_ipython
     except ModuleNotFoundError:  # not in a notebook kernel: nothing reads it

@@ -59,8 +59,8 @@ def tiny_model():
 
 def fit_tiny(**kwargs):
     model = tiny_model()
-    arguments = dict(epochs=1, batch_size=2, seed=0, progress=False) | kwargs
-    return fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), TINY, **arguments)
+    loader = data.DataLoader(*TINY, batch_size=2, seed=0)
+    return fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), loader, **dict(epochs=1) | kwargs)
 
 
 # (function name in the message, argument name in the message, kind, call with the value)
@@ -92,7 +92,6 @@ ARGUMENTS = [
     ("l2_penalty", "lam", "non-negative real", lambda v: l2_penalty(np.ones(3), v)),
     ("l1_penalty", "lam", "non-negative real", lambda v: l1_penalty(np.ones(3), v)),
     ("fit", "epochs", "positive integer", lambda v: fit_tiny(epochs=v)),
-    ("fit", "batch_size", "positive integer", lambda v: fit_tiny(batch_size=v)),
     ("evaluate", "batch_size", "positive integer", lambda v: evaluate(tiny_model(), *TINY, batch_size=v)),
     ("predict", "batch_size", "positive integer", lambda v: predict(tiny_model(), TINY[0], batch_size=v)),
     ("EarlyStopping", "patience", "positive integer", lambda v: EarlyStopping(v)),
@@ -165,13 +164,14 @@ CASES = [
      TypeError, r"fit: callbacks must be a list of Callbacks, got EarlyStopping; wrap a single one in a list"),
     ("callbacks hold a function", lambda: fit_tiny(callbacks=[print]),
      TypeError, r"fit: callbacks\[0\] must be a Callback"),
-    ("augment not callable", lambda: fit_tiny(augment="shift"), TypeError, r"fit: augment must be a function"),
-    ("train not a pair", lambda: fit(tiny_model(), CrossEntropyLoss(), SGD([p()], lr=0.1), TINY[0], epochs=1,
-                                     batch_size=2, seed=0), TypeError, r"train must be an \(x, y\) tuple"),
+    ("transform not callable", lambda: data.DataLoader(X, Y, 4, seed=0, transform="shift"),
+     TypeError, r"DataLoader: transform must be a function transform\(x_batch, rng\) -> x_batch, got str"),
+    ("train not a DataLoader", lambda: fit(tiny_model(), CrossEntropyLoss(), SGD([p()], lr=0.1), TINY, epochs=1),
+     TypeError, r"fit: loader must be a DataLoader\(x, y, batch_size, seed=\.\.\.\), got tuple; wrap the pair"),
     ("x and y lengths differ", lambda: evaluate(tiny_model(), TINY[0], TINY[1][:3]),
      ValueError, r"evaluate: x and y must have the same number of examples"),
-    ("fit a learner's layer directly", lambda: fit(object(), CrossEntropyLoss(), SGD([p()], lr=0.1), TINY, epochs=1,
-                                                   batch_size=2, seed=0),
+    ("fit a learner's layer directly", lambda: fit(object(), CrossEntropyLoss(), SGD([p()], lr=0.1),
+                                                   data.DataLoader(*TINY, batch_size=2, seed=0), epochs=1),
      TypeError, r"fit: model must be a scratchnn Module, got object \(missing training, train, named_parameters, "
                 r"backward\); put your own layers in a Sequential"),
     ("evaluate a function", lambda: evaluate(print, *TINY), TypeError, r"evaluate: model must be a scratchnn Module"),
@@ -266,13 +266,16 @@ CASES = [
     ("Module.to(float16)", lambda: tiny_model().to(np.float16), TypeError, r"Sequential\.to: float16 is not supported"),
     ("CrossEntropyLoss on float16", lambda: CrossEntropyLoss()(np.zeros((2, 3), np.float16), np.zeros(2, np.int64)),
      TypeError, r"CrossEntropyLoss: float16 is not supported"),
-    ("fit with another model's optimizer", lambda: fit(tiny_model(), CrossEntropyLoss(), SGD(tiny_model().parameters(),
-                                                                                           lr=0.1), TINY, epochs=1,
-                                                       batch_size=2, seed=0),
+    ("fit with another model's optimizer", lambda: fit(tiny_model(), CrossEntropyLoss(),
+                                                       SGD(tiny_model().parameters(), lr=0.1),
+                                                       data.DataLoader(*TINY, batch_size=2, seed=0), epochs=1),
      ValueError, r"fit: the optimizer holds 2 of its 2 parameter\(s\) that are not this model's \(positions \[0, 1\]\)"),
-    ("fit seed -1", lambda: fit_tiny(seed=-1), ValueError, r"fit: seed must be an integer >= 0 or a numpy Generator, got -1"),
-    ("fit seed 1.5", lambda: fit_tiny(seed=1.5), TypeError, r"fit: seed must be an integer >= 0 .*got 1\.5 \(float\)"),
-    ("fit seed None", lambda: fit_tiny(seed=None), ValueError, r"fit needs seed="),
+    ("DataLoader seed 1.5", lambda: data.DataLoader(X, Y, 4, seed=1.5), TypeError,
+     r"DataLoader\(shuffle=True\): seed must be an integer >= 0 .*got 1\.5 \(float\)"),
+    ("DataLoader transform without a seed", lambda: data.DataLoader(X, Y, 4, shuffle=False, transform=print),
+     ValueError, r"DataLoader\(transform=\.\.\.\) needs seed="),
+    ("DataLoader of nothing", lambda: data.DataLoader(X[:0], Y[:0], 4, seed=0), ValueError,
+     r"DataLoader: x and y hold no examples"),
     ("make_mlp seed '0'", lambda: make_mlp([2, 2], seed="0"), TypeError, r"make_mlp: seed must be an integer >= 0"),
     ("DataLoader seed -1", lambda: data.DataLoader(X, Y, 4, seed=-1), ValueError,
      r"DataLoader\(shuffle=True\): seed must be an integer >= 0"),

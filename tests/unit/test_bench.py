@@ -125,6 +125,7 @@ def test_a_tiny_cpu_bench_runs_end_to_end(capsys):
 
 def test_the_bare_numpy_floor_computes_exactly_what_fit_computes():
     # The floor is only a fair floor if it does the same work: same weights, order, loss and update.
+    from scratchnn.data import DataLoader
     from scratchnn.nn import CrossEntropyLoss
     from scratchnn.optim import SGD
     from scratchnn.train import fit, make_mlp
@@ -135,8 +136,8 @@ def test_the_bare_numpy_floor_computes_exactly_what_fit_computes():
     weights, biases = bench._bare_numpy_mlp(seed=3)
     loss_sum, correct = bench._bare_numpy_epoch(weights, biases, x, y, batch_size=64, seed=3)
     model = make_mlp(bench.SIZES, seed=3)
-    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=bench.LEARNING_RATE), (x, y), epochs=1,
-                  batch_size=64, seed=3, progress=False)
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=bench.LEARNING_RATE),
+                  DataLoader(x, y, batch_size=64, seed=3), epochs=1)
     assert loss_sum / len(x) == pytest.approx(history.train_loss[0], rel=1e-5)
     # Float32 sums in another order (another BLAS kernel) can flip an argmax at a near-tie: 1 image.
     assert correct / len(x) == pytest.approx(history.train_acc[0], abs=1.5 / len(x))

@@ -56,6 +56,31 @@ def test_without_shuffle_batches_are_in_order_views():
     assert np.shares_memory(batches[0][0], x)
 
 
+def test_indexed_batches_name_their_rows_in_both_orders():
+    x, y = numbered(7)
+    for shuffle in (True, False):
+        for rows, xb, yb in data.DataLoader(x, y, batch_size=3, shuffle=shuffle, seed=0).indexed_batches():
+            np.testing.assert_array_equal(rows, yb)
+            np.testing.assert_array_equal(xb[:, 0], rows)
+
+
+def test_transform_draws_from_the_shuffles_generator_after_each_gather():
+    # One generator, used in the order: permutation, then transform(batch) for each batch in turn.
+    x, y = numbered(10)
+
+    def jitter(x_batch, rng):
+        return x_batch + rng.random(x_batch.shape, dtype=np.float32)
+
+    got = list(data.DataLoader(x, y, batch_size=4, seed=5, transform=jitter))
+    rng = np.random.default_rng(5)
+    order = rng.permutation(10)
+    for (xb, yb), start in zip(got, range(0, 10, 4), strict=True):
+        rows = order[start : start + 4]
+        np.testing.assert_array_equal(yb, rows)
+        np.testing.assert_array_equal(xb, x[rows] + rng.random(x[rows].shape, dtype=np.float32))
+    np.testing.assert_array_equal(x[:, 0], np.arange(10))  # the data set itself is untouched
+
+
 def test_dataloader_rejects_bad_arguments():
     x, y = numbered(5)
     with pytest.raises(ValueError, match="needs seed="):

@@ -11,7 +11,7 @@ import pytest
 
 from scratchnn import nn
 from scratchnn import diagnostics, optim
-from scratchnn.data import make_spirals
+from scratchnn.data import DataLoader, make_spirals
 from scratchnn.diagnostics import (
     activation_stats,
     diagnose,
@@ -128,8 +128,8 @@ def _spiral_run(sizes, *, activation="relu", optimizer="sgd", lr, epochs, train=
     else:
         opt = optim.Adam(model.parameters(), lr=lr)
     try:
-        return fit(model, nn.CrossEntropyLoss(), opt, train, val=SPIRALS_VAL, epochs=epochs, batch_size=32,
-                   seed=0, progress=False)
+        return fit(model, nn.CrossEntropyLoss(), opt, DataLoader(*train, batch_size=32, seed=0), epochs=epochs,
+                   val=SPIRALS_VAL)
     except TrainingDiverged as error:
         return error.history
 
@@ -173,8 +173,8 @@ def test_a_nan_run_is_diverging_with_where_it_happened():
     x = rng.standard_normal((256, 1)).astype(np.float32)
     model = make_mlp([1, 32, 1], seed=0)
     with pytest.raises(TrainingDiverged) as caught:
-        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=50.0), (x, 3 * x), epochs=5, batch_size=32,
-            seed=0, progress=False)
+        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=50.0), DataLoader(x, 3 * x, batch_size=32, seed=0),
+            epochs=5)
     finding = diagnose(caught.value.history)
     assert finding.name == "diverging"
     assert finding.evidence["step"] == caught.value.step and finding.evidence["lr"] == 50.0
@@ -299,8 +299,8 @@ def test_diagnose_names_the_failure_of_a_real_mnist_run(case, mnist_subset):
     model = make_mlp(settings.pop("sizes"), activation=settings.pop("activation", "relu"), seed=0)
     opt = optim.SGD(model.parameters(), lr=settings.pop("lr"), momentum=settings.pop("momentum", 0.0))
     try:
-        history = fit(model, nn.CrossEntropyLoss(), opt, (x[:n_train], y[:n_train]), val=val,
-                      epochs=settings.pop("epochs"), batch_size=64, seed=0, progress=False)
+        history = fit(model, nn.CrossEntropyLoss(), opt, DataLoader(x[:n_train], y[:n_train], batch_size=64, seed=0),
+                      epochs=settings.pop("epochs"), val=val)
     except TrainingDiverged as error:
         history = error.history
     finding = diagnose(history)

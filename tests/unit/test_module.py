@@ -315,6 +315,7 @@ class MyScale:
 
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_sequential_trains_a_learners_own_layers_with_fit(optimizer):
+    from scratchnn.data import DataLoader
     from scratchnn.nn import CrossEntropyLoss
     from scratchnn.optim import Adam, SGD
     from scratchnn.train import evaluate, fit
@@ -327,7 +328,7 @@ def test_sequential_trains_a_learners_own_layers_with_fit(optimizer):
     assert isinstance(model[0], MyLinear) and [type(m).__name__ for m in model][1] == "MyReLU"
     opt = SGD(model.parameters(), lr=0.1) if optimizer == "sgd" else Adam(model.parameters(), lr=0.01)
     before = evaluate(model, x, y, CrossEntropyLoss())
-    fit(model, CrossEntropyLoss(), opt, (x, y), epochs=5, batch_size=32, seed=0, progress=False)
+    fit(model, CrossEntropyLoss(), opt, DataLoader(x, y, batch_size=32, seed=0), epochs=5)
     after = evaluate(model, x, y, CrossEntropyLoss())
     assert after.loss < before.loss / 2 and after.accuracy > 0.9
     assert model[2].training is True  # fit restores the mode; evaluate ran it in eval mode

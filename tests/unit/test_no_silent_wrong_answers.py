@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import scratchnn.data
+from scratchnn.data import DataLoader
 from scratchnn.bench import records
 from scratchnn.cli import main
 from scratchnn.nn import Linear
@@ -66,8 +67,8 @@ def test_restore_best_also_restores_after_a_divergence():
     # Epoch 0 trains normally; then the rate jumps by 1e30 and epoch 1 blows up.
     callbacks = [EarlyStopping(patience=5, monitor="train_loss"), snapshot, StepLR(step_size=1, gamma=1e30)]
     with pytest.raises(TrainingDiverged):
-        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (x, y), epochs=3, batch_size=16,
-            callbacks=callbacks, seed=0, progress=False)
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), DataLoader(x, y, batch_size=16, seed=0),
+            epochs=3, callbacks=callbacks)
     for name, array in model.state_dict().items():
         np.testing.assert_array_equal(array, snapshot.state[name])
 
@@ -92,7 +93,7 @@ def test_a_loss_that_explodes_but_stays_finite_raises_training_diverged():
     x, y = np.ones((8, 1)), np.zeros((8, 1))
     model = Sequential(Linear(1, 1, init=lambda *a: np.ones((1, 1)), dtype=np.float64))
     with pytest.raises(TrainingDiverged, match="stayed above 1e\\+03 .* for 50 steps in a row: finite, but exploded") as caught:
-        fit(model, MSELoss(), SGD(model.parameters(), lr=0.6), (x, y), epochs=80, batch_size=8, seed=0, progress=False)
+        fit(model, MSELoss(), SGD(model.parameters(), lr=0.6), DataLoader(x, y, batch_size=8, seed=0), epochs=80)
     assert caught.value.step == 60 and np.isfinite(caught.value.loss)
     assert all(np.isfinite(caught.value.history.step_loss))
 
@@ -105,8 +106,8 @@ def test_a_short_spike_does_not_stop_training():
 
     x, y = np.ones((8, 1)), np.zeros((8, 1))
     model = Sequential(Linear(1, 1, init=lambda *a: np.ones((1, 1)), dtype=np.float64))
-    history = fit(model, MSELoss(), SGD(model.parameters(), lr=0.6), (x, y), epochs=60, batch_size=8, seed=0,
-                  progress=False, callbacks=[Calm()])
+    history = fit(model, MSELoss(), SGD(model.parameters(), lr=0.6), DataLoader(x, y, batch_size=8, seed=0), epochs=60,
+                  callbacks=[Calm()])
     assert max(history.step_loss) > 1e3 * history.step_loss[0] and history.step_loss[-1] < history.step_loss[0]
 
 
@@ -189,12 +190,12 @@ def test_a_refused_batch_leaves_no_trace_in_batchnorm():
     dirty = x.copy()
     dirty[5, 2] = np.nan
     with pytest.raises(ValueError, match="NaN"):
-        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (dirty, y), epochs=1, batch_size=64, seed=0,
-            progress=False)
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), DataLoader(dirty, y, batch_size=64, seed=0),
+            epochs=1)
     for name, array in model.state_dict().items():  # running_mean and running_var included
         np.testing.assert_array_equal(array, before[name], err_msg=name)
-    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (x, y), epochs=2, batch_size=16, seed=0,
-                  progress=False)
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), DataLoader(x, y, batch_size=16, seed=0),
+                  epochs=2)
     assert np.isfinite(history.train_loss).all()
     assert np.isfinite(evaluate(model, x, y, CrossEntropyLoss()).loss)  # before: "Linear received ... NaN"
 
@@ -219,8 +220,8 @@ def test_weight_tying_round_trips_through_state_dict():
 def test_early_stopping_restores_a_model_with_tied_weights():
     x, y = _blobs()
     model = _tied()
-    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.05), (x, y), val=(x, y), epochs=4,
-                  batch_size=16, seed=0, progress=False, callbacks=[EarlyStopping(patience=1, restore_best=True)])
+    history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.05), DataLoader(x, y, batch_size=16, seed=0),
+                  epochs=4, val=(x, y), callbacks=[EarlyStopping(patience=1, restore_best=True)])
     assert history.epochs >= 1 and model[2].weight is model[0].weight
 
 
@@ -241,9 +242,9 @@ def test_a_second_fit_with_a_fresh_schedule_starts_from_the_optimizers_initial_r
     x, y = _blobs()
     model = Sequential(Linear(4, 3, rng=0))
     optimizer = SGD(model.parameters(), lr=0.1)
-    first = fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=3, batch_size=16, seed=0, progress=False,
+    first = fit(model, CrossEntropyLoss(), optimizer, DataLoader(x, y, batch_size=16, seed=0), epochs=3,
                 callbacks=[CosineWithWarmup(warmup_epochs=1)])
-    second = fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=3, batch_size=16, seed=0, progress=False,
+    second = fit(model, CrossEntropyLoss(), optimizer, DataLoader(x, y, batch_size=16, seed=0), epochs=3,
                  callbacks=[CosineWithWarmup(warmup_epochs=1)])
     assert second.lr == pytest.approx(first.lr)  # before: the second run's base was the first run's final rate
 
@@ -252,10 +253,10 @@ def test_a_rate_set_by_hand_between_two_fits_is_the_next_schedules_base():
     x, y = _blobs()
     model = Sequential(Linear(4, 3, rng=0))
     optimizer = SGD(model.parameters(), lr=0.1)
-    fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=2, batch_size=16, seed=0, progress=False,
+    fit(model, CrossEntropyLoss(), optimizer, DataLoader(x, y, batch_size=16, seed=0), epochs=2,
         callbacks=[StepLR(step_size=1, gamma=0.5)])
     optimizer.lr = 0.01  # fine-tuning: a deliberate lower rate
-    second = fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=2, batch_size=16, seed=0, progress=False,
+    second = fit(model, CrossEntropyLoss(), optimizer, DataLoader(x, y, batch_size=16, seed=0), epochs=2,
                  callbacks=[StepLR(step_size=1, gamma=0.5)])
     assert second.lr == pytest.approx([0.01, 0.005])  # StepLR halves after each epoch, from the rate set by hand
 
@@ -264,8 +265,8 @@ def test_fit_refuses_an_optimizer_that_holds_another_models_parameters():
     x, y = _blobs()
     model, other = Sequential(Linear(4, 3, rng=0)), Sequential(Linear(4, 3, rng=1))
     with pytest.raises(ValueError, match="optimizer"):
-        fit(model, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1), (x, y), epochs=1, batch_size=16, seed=0,
-            progress=False)
+        fit(model, CrossEntropyLoss(), SGD(other.parameters(), lr=0.1), DataLoader(x, y, batch_size=16, seed=0),
+            epochs=1)
 
 
 def test_float16_is_supported_correctly_or_refused_clearly():
@@ -294,8 +295,8 @@ def test_a_short_run_that_explodes_does_not_end_silently():
     x, y = _blobs(n=48 * 8, seed=1)
     model = Sequential(Linear(4, 3, rng=0))
     with pytest.raises(TrainingDiverged, match="exploded|above"):
-        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=1e6), (x, y), epochs=1, batch_size=8, seed=0,
-            progress=False)
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=1e6), DataLoader(x, y, batch_size=8, seed=0),
+            epochs=1)
 
 
 def test_ctrl_c_in_fit_keeps_the_history_of_the_finished_epochs():
@@ -307,8 +308,8 @@ def test_ctrl_c_in_fit_keeps_the_history_of_the_finished_epochs():
     x, y = _blobs(n=64)
     model = Sequential(Linear(4, 3, rng=0))
     with pytest.raises(KeyboardInterrupt) as caught:
-        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), (x, y), epochs=5, batch_size=16, seed=0,
-            progress=False, callbacks=[CtrlC()])
+        fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), DataLoader(x, y, batch_size=16, seed=0),
+            epochs=5, callbacks=[CtrlC()])
     history = caught.value.history
     assert history.epochs == 2 and len(history.step_loss) == 9
 

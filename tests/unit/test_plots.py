@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from scratchnn import optim, plots
 from scratchnn.nn.activation import relu, relu_grad
-from scratchnn.data import make_spirals
+from scratchnn.data import DataLoader, make_spirals
 from scratchnn.nn import CrossEntropyLoss
 from scratchnn.train import History, fit, make_mlp
 
@@ -30,8 +30,8 @@ def _renders(fig):
 def history():
     train, val = make_spirals(30, 3, seed=1), make_spirals(30, 3, seed=2)
     model = make_mlp([2, 16, 3], seed=0)
-    return fit(model, CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train, val=val, epochs=4,
-               batch_size=16, seed=0, progress=False)
+    return fit(model, CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+               DataLoader(*train, batch_size=16, seed=0), epochs=4, val=val)
 
 
 def test_book_style_is_applied_and_idempotent():

@@ -9,12 +9,14 @@ import pytest
 
 from scratchnn import nn
 from scratchnn import optim
-from scratchnn.data import make_spirals
+from scratchnn.data import DataLoader, make_spirals
 from scratchnn.train import (
     Callback,
     CosineWithWarmup,
+    DivergenceCheck,
     EarlyStopping,
     History,
+    ProgressBar,
     StepLR,
     TrainingDiverged,
     evaluate,
@@ -29,12 +31,12 @@ def spirals():
     return make_spirals(60, 3, noise=0.2, seed=1), make_spirals(40, 3, noise=0.2, seed=2)
 
 
-def _train(data, *, seed=0, epochs=3, lr=0.05, model_seed=0, **kwargs):
+def _train(data, *, seed=0, epochs=3, lr=0.05, model_seed=0, callbacks=(), **loader_options):
     (train, val) = data
     model = make_mlp([2, 32, 32, 3], seed=model_seed)
     optimizer = optim.SGD(model.parameters(), lr=lr, momentum=0.9)
-    history = fit(model, nn.CrossEntropyLoss(), optimizer, train, val=val, epochs=epochs, batch_size=16,
-                  seed=seed, progress=False, **kwargs)
+    loader = DataLoader(*train, batch_size=16, seed=seed, **loader_options)
+    history = fit(model, nn.CrossEntropyLoss(), optimizer, loader, epochs=epochs, val=val, callbacks=callbacks)
     return model, history
 
 
@@ -88,8 +90,8 @@ def test_grad_norms_are_the_mean_step_gradient_norm():
     model = make_mlp([2, 5, 3], seed=0)
     reference = make_mlp([2, 5, 3], seed=0)
     loss_fn = nn.CrossEntropyLoss()
-    history = fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.1), (x, y), epochs=1, batch_size=24,
-                  seed=0, progress=False)
+    history = fit(model, loss_fn, optim.SGD(model.parameters(), lr=0.1), DataLoader(x, y, batch_size=24, seed=0),
+                  epochs=1)
     order = np.random.default_rng(0).permutation(24)
     loss_fn(reference(x[order]), y[order])
     reference.backward(loss_fn.backward())
@@ -116,8 +118,8 @@ def test_model_trains_in_train_mode_validates_in_eval_mode_and_mode_is_restored(
     probe = _ModeProbe()
     model = nn.Sequential(nn.Linear(2, 8, rng=0), probe, nn.ReLU(), nn.Linear(8, 3, rng=0))
     model.eval()
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (x, y), val=(xv, yv),
-        epochs=1, batch_size=60, seed=0, progress=False)
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(x, y, batch_size=60, seed=0),
+        epochs=1, val=(xv, yv))
     # Three training batches, then one validation batch (evaluate's batch holds all 120).
     assert probe.seen == [True, True, True, False]
     assert model.training is False and all(not m.training for _, m in model.named_modules())
@@ -145,37 +147,37 @@ def test_binary_logit_accuracy_and_regression_has_no_accuracy():
     x = rng.standard_normal((64, 2)).astype(np.float32)
     y_binary = (x[:, :1] > 0).astype(np.float32)
     model = nn.Sequential(nn.Linear(2, 1, rng=0))
-    history = fit(model, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=0.5), (x, y_binary),
-                  epochs=20, batch_size=16, seed=0, progress=False)
+    history = fit(model, nn.BCEWithLogitsLoss(), optim.SGD(model.parameters(), lr=0.5),
+                  DataLoader(x, y_binary, batch_size=16, seed=0), epochs=20)
     assert history.train_acc[-1] > 0.9
     regression = nn.Sequential(nn.Linear(2, 1, rng=0))
-    history = fit(regression, nn.MSELoss(), optim.SGD(regression.parameters(), lr=0.1), (x, x[:, :1] * 3.0),
-                  val=(x, x[:, :1] * 3.0), epochs=2, batch_size=16, seed=0, progress=False)
+    history = fit(regression, nn.MSELoss(), optim.SGD(regression.parameters(), lr=0.1),
+                  DataLoader(x, x[:, :1] * 3.0, batch_size=16, seed=0), epochs=2, val=(x, x[:, :1] * 3.0))
     assert history.train_acc == [] and history.val_acc == [] and len(history.val_loss) == 2
 
 
-def test_augment_sees_training_batches_with_the_run_generator(spirals):
+def test_transform_sees_training_batches_with_the_loader_generator(spirals):
     calls = []
 
     def augment(x_batch, rng):
         calls.append((x_batch.shape, type(rng)))
         return x_batch + np.float32(0.01) * rng.standard_normal(x_batch.shape, dtype=np.float32)
 
-    _, history = _train(spirals, epochs=1, augment=augment)
+    _, history = _train(spirals, epochs=1, transform=augment)
     assert len(calls) == history.steps_per_epoch
     assert all(t is np.random.Generator for _, t in calls)
-    _, again = _train(spirals, epochs=1, augment=augment)
+    _, again = _train(spirals, epochs=1, transform=augment)
     assert _numbers(history) == _numbers(again)
 
 
 def test_progress_bar_writes_to_stderr_and_can_be_switched_off(spirals, capsys):
     (train, _) = spirals
     model = make_mlp([2, 8, 3], seed=0)
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train, epochs=1, batch_size=60,
-        seed=0, progress=True)
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(*train, batch_size=60, seed=0),
+        epochs=1, callbacks=[ProgressBar()])
     assert "3/3" in capsys.readouterr().err
-    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), train, epochs=1, batch_size=60,
-        seed=0, progress=False)
+    fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), DataLoader(*train, batch_size=60, seed=0),
+        epochs=1)
     captured = capsys.readouterr()
     assert captured.err == "" and captured.out == ""
 
@@ -183,6 +185,22 @@ def test_progress_bar_writes_to_stderr_and_can_be_switched_off(spirals, capsys):
 def test_drop_last_skips_the_partial_batch(spirals):
     _, history = _train(spirals, epochs=1, drop_last=True)
     assert history.steps_per_epoch == 180 // 16 and len(history.step_loss) == 11
+
+
+def test_a_divergence_check_in_callbacks_replaces_the_default_one(spirals):
+    seen = []
+
+    class CountingCheck(DivergenceCheck):
+        def on_loss(self, trainer, loss):
+            seen.append(loss)
+            super().on_loss(trainer, loss)
+
+    _, plain = _train(spirals, epochs=2)
+    _, history = _train(spirals, epochs=2, callbacks=[CountingCheck(record_grad_norms=False)])
+    assert history.grad_norms == {} and len(seen) == len(history.step_loss)  # one check ran: the one given
+    plain_numbers = _numbers(plain)
+    plain_numbers["grad_norms"] = {}
+    assert _numbers(history) == plain_numbers  # the gradient norms are measured, never used by the step
 
 
 # --- callbacks ---------------------------------------------------------------------------------------
@@ -199,8 +217,8 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
             return False
 
     stopper = EarlyStopping(patience=5)
-    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01), train, val=val,
-                  epochs=200, batch_size=32, seed=0, callbacks=[Snapshot(), stopper], progress=False)
+    history = fit(model, nn.CrossEntropyLoss(), optim.Adam(model.parameters(), lr=0.01),
+                  DataLoader(*train, batch_size=32, seed=0), epochs=200, val=val, callbacks=[Snapshot(), stopper])
     assert history.stopped_early and history.epochs < 200
     best = int(np.argmin(history.val_loss))
     assert stopper.best_epoch == best and history.epochs == best + 1 + 5
@@ -227,8 +245,8 @@ def test_early_stopping_on_accuracy_waits_for_an_increase_bigger_than_min_delta(
 def test_early_stopping_without_validation_data_is_a_clear_error(spirals):
     with pytest.raises(ValueError, match="no validation data"):
         model = make_mlp([2, 3], seed=0)
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), spirals[0], epochs=1,
-            batch_size=8, seed=0, callbacks=[EarlyStopping(patience=1)], progress=False)
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(*spirals[0], batch_size=8, seed=0), epochs=1, callbacks=[EarlyStopping(patience=1)])
     with pytest.raises(ValueError, match="monitor must be one of"):
         EarlyStopping(patience=1, monitor="val_f1")
     with pytest.raises(ValueError, match="patience"):
@@ -264,8 +282,8 @@ def test_huge_learning_rate_raises_training_diverged_with_the_partial_history():
     model = make_mlp([1, 32, 1], seed=0)
     with pytest.raises(TrainingDiverged) as caught, warnings.catch_warnings():
         warnings.simplefilter("error")  # fit reports the blow-up once, as this error, not as NumPy warnings
-        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=50.0), (x, y), epochs=5, batch_size=32,
-            seed=0, progress=False)
+        fit(model, nn.MSELoss(), optim.SGD(model.parameters(), lr=50.0), DataLoader(x, y, batch_size=32, seed=0),
+            epochs=5)
     error = caught.value
     assert isinstance(error, FloatingPointError)
     message = str(error)
@@ -289,8 +307,8 @@ class _PoisonGradient(nn.Module):
 def test_first_non_finite_gradient_is_named(spirals):
     model = nn.Sequential(nn.Linear(2, 8, rng=0), nn.ReLU(), _PoisonGradient(), nn.Linear(8, 3, rng=0))
     with pytest.raises(TrainingDiverged, match=r"gradient of '0\.weight' became non-finite") as caught:
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), spirals[0], epochs=1,
-            batch_size=16, seed=0, progress=False)
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(*spirals[0], batch_size=16, seed=0), epochs=1)
     assert caught.value.parameter == "0.weight" and caught.value.step == 0
     # Stopped before the optimizer step: the weights are still finite.
     assert all(np.isfinite(p.data).all() for p in model.parameters())
@@ -309,8 +327,8 @@ class _Overflow(nn.Module):
 def test_a_layer_refusing_non_finite_activations_becomes_training_diverged(spirals):
     model = nn.Sequential(nn.Linear(2, 8, rng=0), _Overflow(), nn.Linear(8, 3, rng=0))
     with pytest.raises(TrainingDiverged, match="a layer received NaN or inf.*every weight is finite") as caught:
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), spirals[0], epochs=1,
-            batch_size=16, seed=0, progress=False)
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(*spirals[0], batch_size=16, seed=0), epochs=1)
     assert isinstance(caught.value.__cause__, ValueError)
     assert caught.value.step == 0 and math.isnan(caught.value.history.step_loss[-1])
 
@@ -318,28 +336,28 @@ def test_a_layer_refusing_non_finite_activations_becomes_training_diverged(spira
 def test_a_genuine_shape_error_is_not_mistaken_for_divergence(spirals):
     model = make_mlp([3, 4, 3], seed=0)  # expects 3 features, the spirals have 2
     with pytest.raises(ValueError, match=r"Linear expected input of shape \(batch, 3\)"):
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), spirals[0], epochs=1,
-            batch_size=16, seed=0, progress=False)
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(*spirals[0], batch_size=16, seed=0), epochs=1)
 
 
 def test_bad_arguments_are_clear_errors(spirals):
     model = make_mlp([2, 3], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     train = spirals[0]
-    common = dict(epochs=1, batch_size=8, seed=0, progress=False)
-    with pytest.raises(ValueError, match="same number of examples"):
-        fit(model, nn.CrossEntropyLoss(), sgd, (train[0], train[1][:-1]), **common)
-    with pytest.raises(TypeError, match=r"\(x, y\) tuple"):
-        fit(model, nn.CrossEntropyLoss(), sgd, train[0], **common)
+    with pytest.raises(ValueError, match="DataLoader: x has 180 examples but y has 179"):
+        DataLoader(train[0], train[1][:-1], batch_size=8, seed=0)
+    with pytest.raises(TypeError, match=r"loader must be a DataLoader.*got ndarray"):
+        fit(model, nn.CrossEntropyLoss(), sgd, train[0], epochs=1)
+    loader = DataLoader(*train, batch_size=8, seed=0)
     with pytest.raises(ValueError, match="epochs must be a positive integer"):
-        fit(model, nn.CrossEntropyLoss(), sgd, train, **{**common, "epochs": 0})
+        fit(model, nn.CrossEntropyLoss(), sgd, loader, epochs=0)
     with pytest.raises(ValueError, match="batch_size"):
-        fit(model, nn.CrossEntropyLoss(), sgd, train, **{**common, "batch_size": 2.5})
+        DataLoader(*train, batch_size=2.5, seed=0)
     bad = train[0].copy()
     bad[[3, 40], 1] = np.nan
     with pytest.raises(ValueError, match=r"train inputs contain NaN or inf: 1 image\(s\) of the batch at epoch 0, "
                                          r"step \d+ \(train rows (3|40)\)"):
-        fit(model, nn.CrossEntropyLoss(), sgd, (bad, train[1]), **common)
+        fit(model, nn.CrossEntropyLoss(), sgd, DataLoader(bad, train[1], batch_size=8, seed=0), epochs=1)
 
 
 def test_bad_training_data_is_named_even_when_no_layer_checks_it(spirals):
@@ -348,8 +366,8 @@ def test_bad_training_data_is_named_even_when_no_layer_checks_it(spirals):
     x, y = spirals[0][0].copy(), spirals[0][1] % 2
     x[5, 0] = np.inf
     with pytest.raises(ValueError, match=r"train inputs contain NaN or inf.*train rows 5\)"):
-        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1), (x, y), epochs=1,
-            batch_size=len(x), seed=0, progress=False)
+        fit(model, nn.CrossEntropyLoss(), optim.SGD(model.parameters(), lr=0.1),
+            DataLoader(x, y, batch_size=len(x), seed=0), epochs=1)
 
 
 # --- History and the model builder -------------------------------------------------------------------

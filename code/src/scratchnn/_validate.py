@@ -334,46 +334,34 @@ def trainable_model(who, model, needs=("training", "train")):
                         f"Sequential(MyLinear(...), MyReLU(), ...)")
 
 
-def fit_data(model, train, val):
-    """What ``fit`` trains and validates on -> ``(x, y, val)``, ``val`` None or an ``(x, y)`` pair.
+def fit_arguments(model, optimizer, loader, epochs, val, callbacks):
+    """Everything ``fit`` is given, checked before the first step -> ``(epochs, val, callbacks)``.
 
     Validation data is scanned for NaN and inf here, once. Training batches are checked only when a
     step fails (``train.DivergenceCheck``): a NaN or inf in a batch makes its step fail anyway.
     """
+    from .data import DataLoader
+    from .train import Callback
+
     trainable_model("fit", model, needs=("training", "train", "named_parameters", "backward"))
-    x, y = xy_pair("train", train)
+    if not isinstance(loader, DataLoader):
+        pair = isinstance(loader, (tuple, list))
+        raise TypeError(f"fit: loader must be a DataLoader(x, y, batch_size, seed=...), got {type(loader).__name__}"
+                        + ("; wrap the pair: DataLoader(x, y, batch_size=64, seed=0)" if pair else ""))
+    epochs = integer("fit", "epochs", epochs)
     if val is not None:
         val = xy_pair("val", val)
         if np.issubdtype(val[0].dtype, np.floating) and not np.isfinite(val[0]).all():
             raise ValueError("fit: the val inputs contain NaN or inf; clean the data before training")
+    callbacks = sequence("fit", "callbacks", callbacks, "Callback")
+    for index, callback in enumerate(callbacks):
+        if not isinstance(callback, Callback):
+            raise TypeError(f"fit: callbacks[{index}] must be a Callback (EarlyStopping, StepLR, ... or a subclass "
+                            f"of scratchnn.train.Callback), got {type(callback).__name__}")
     if not list(model.named_parameters()):
         raise ValueError("fit: the model has no parameters to train")
-    return x, y, val
-
-
-def fit_batches(n, batch_size, drop_last):
-    """A positive ``batch_size`` that leaves at least one batch of the ``n`` examples -> int."""
-    batch_size = integer("fit", "batch_size", batch_size)
-    if drop_last and n < batch_size:
-        raise ValueError(f"fit: drop_last with batch_size {batch_size} leaves no batch of {n} examples")
-    return batch_size
-
-
-def callbacks(owner, values, base):
-    """A list of ``base`` instances (``scratchnn.train.Callback``) -> list."""
-    values = sequence(owner, "callbacks", values, "Callback")
-    for index, callback in enumerate(values):
-        if not isinstance(callback, base):
-            raise TypeError(f"{owner}: callbacks[{index}] must be a Callback (EarlyStopping, StepLR, ... or a subclass "
-                            f"of scratchnn.train.Callback), got {type(callback).__name__}")
-    return values
-
-
-def augment(function):
-    """None or a function ``augment(x_batch, rng) -> x_batch``."""
-    if function is not None and not callable(function):
-        raise TypeError(f"fit: augment must be a function augment(x_batch, rng), got {type(function).__name__}")
-    return function
+    optimizer_of(model, optimizer)
+    return epochs, val, callbacks
 
 
 def optimizer_of(model, optimizer):

@@ -18,14 +18,15 @@ import numpy as np
 from . import optim
 from ._arguments import INTERRUPTED, non_negative, output_file_problem, positive, write_json
 from .bench import cpu as bench
-from .data import (CacheAccessError, DataIntegrityError, ForeignCacheFile, MNISTUnavailable, cache_path,
+from .data import (CacheAccessError, DataIntegrityError, DataLoader, ForeignCacheFile, MNISTUnavailable, cache_path,
                    fetch_mnist, import_mnist, load_mnist, random_shift, train_val_split, verify_mnist_cache)
 from .data._mnist_sources import N_CLASSES
 from .data import mnist as mnist_module
 from .data.mnist import CACHE_ENV, _to_stderr
 from .nn import CrossEntropyLoss
 from .nn.init import INITIALIZERS
-from .train import ACTIVATIONS, CosineWithWarmup, History, TrainingDiverged, evaluate, fit, make_mlp
+from .train import (ACTIVATIONS, CosineWithWarmup, History, ProgressBar, TrainingDiverged, evaluate, fit,
+                    make_mlp)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,19 +256,20 @@ def _cli_train(args):
         else:
             optimizer = optim.Adam(model.parameters(), lr=lr, weight_decay=args.weight_decay)
         callbacks = [CosineWithWarmup(warmup_epochs=args.warmup_epochs)] if args.schedule == "cosine" else []
+        if args.progress:
+            callbacks.append(ProgressBar())
         augment = None
         if args.augment_shift:
             def augment(x_batch, rng, _shift=args.augment_shift):
                 return random_shift(x_batch, rng, max_shift=_shift)
+        loader = DataLoader(*train_set, args.batch_size, seed=args.seed, transform=augment)
 
         loss_fn = CrossEntropyLoss()
         print(f"model: {'-'.join(map(str, sizes))} {args.activation}, {sum(p.data.size for p in model.parameters()):,} "
               f"parameters; {args.optimizer} lr {lr:g}; batch {args.batch_size}; {args.epochs} epoch(s); seed {args.seed}")
         started = time.perf_counter()
         try:
-            history = fit(model, loss_fn, optimizer, train_set, val=val_set, epochs=args.epochs,
-                          batch_size=args.batch_size, callbacks=callbacks, seed=args.seed,
-                          progress=args.progress, augment=augment)
+            history = fit(model, loss_fn, optimizer, loader, epochs=args.epochs, val=val_set, callbacks=callbacks)
         except TrainingDiverged as error:
             print(f"error: {error}", file=sys.stderr)
             return 1

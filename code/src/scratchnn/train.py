@@ -11,7 +11,7 @@ One epoch of minibatch stochastic gradient descent is, for every shuffled miniba
 ``fit`` checks its arguments and hands that loop to a ``Trainer``: ``Trainer.fit`` runs the epochs,
 ``fit_epoch`` the steps, ``step`` is the five lines above. Everything a practitioner needs around it is
 a ``Callback``: ``DivergenceCheck`` (an immediate, explained stop when the loss or a gradient stops
-being a finite number), ``EarlyStopping``, the learning-rate schedules and the progress bar. Every
+being a finite number), ``EarlyStopping``, the learning-rate schedules and ``ProgressBar``. Every
 number lands in a ``History``. (The one difference from the lines above: a training step does
 ``zero_grad`` and ``backward`` in one call that skips the first layer's ``dL/dx_b``, which nothing uses,
 and writes each gradient instead of zero-filling it first; same numbers, see ``scratchnn._fast``.)
@@ -22,14 +22,12 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Callable
 
 import numpy as np
 
 from . import _validate
 from ._fast import zero_grad_and_backward
 from ._validate import NonFiniteInputError
-from .data import DataLoader
 from .nn._catalog import hidden_activations
 
 __all__ = [
@@ -44,6 +42,7 @@ __all__ = [
     "Callback",
     "DivergenceCheck",
     "EarlyStopping",
+    "ProgressBar",
     "StepLR",
     "CosineWithWarmup",
     "make_mlp",
@@ -391,22 +390,23 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
 # --------------------------------------------------------------------------------------------------
 # The loop
 # --------------------------------------------------------------------------------------------------
-def fit(model, loss_fn, optimizer, train, *, epochs, batch_size, seed, val=None, callbacks=(), progress=True,
-        augment: Callable | None = None, record_grad_norms=True, drop_last=False):
-    """Train ``model`` on ``train = (x, y)`` for ``epochs`` epochs of shuffled minibatches -> ``History``.
+def fit(model, loss_fn, optimizer, loader, *, epochs, val=None, callbacks=()):
+    """Train ``model`` for ``epochs`` passes over ``loader`` (a ``DataLoader``) -> ``History``.
+
+    Each step takes a minibatch ``x_b`` of shape ``(B, ...)`` with targets ``y_b`` from ``loader``,
+    computes ``L = loss_fn(model(x_b), y_b)`` (the batch mean) and lets the optimizer move every
+    parameter ``theta`` along ``-dL/dtheta``. The loader owns the batching: the batch size, the
+    shuffle and any augmentation, all drawn from its one seeded generator, so the same loader seed,
+    model initialisation and thread count give an identical History (``seconds`` aside)::
+
+        loader = DataLoader(x, y, batch_size=64, seed=0)   # transform=data.random_shift augments
+        history = fit(model, CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), loader,
+                      epochs=10, val=(x_val, y_val))
 
     A convenience around ``Trainer`` (the loop itself, in three short methods): it checks the
-    arguments, builds the ``DataLoader``, the ``History`` and the default callbacks, and runs the
-    loop. Every option after ``train`` is keyword-only: the run (``epochs``, ``batch_size``,
-    ``seed``), what is watched (``val``, ``callbacks``, ``progress``), and three rarely changed ones
-    (``augment``, ``record_grad_norms``, ``drop_last``).
+    arguments, adds a ``DivergenceCheck`` unless ``callbacks`` holds one, and runs the loop.
 
-    - ``seed`` drives the shuffle (and ``augment``): the same seed, model initialisation and
-      thread count give an identical History (``seconds`` aside).
-    - ``augment(x_batch, rng) -> x_batch`` transforms each training batch (never ``val``).
-    - ``record_grad_norms`` measures every gradient's norm at every step; that same measurement
-      is what detects a non-finite gradient at the step it happens (without it only the loss is
-      checked, and a bad gradient is caught one step later through the loss).
+    - ``val = (x_val, y_val)`` is evaluated in eval mode after every epoch (never transformed).
     - The model is in training mode during the epochs and eval mode for validation; its previous
       mode is restored at the end. A non-finite loss or gradient raises ``TrainingDiverged`` at once;
       if the batch itself held NaN or inf, a ``ValueError`` naming its rows is raised instead.
@@ -417,37 +417,31 @@ def fit(model, loss_fn, optimizer, train, *, epochs, batch_size, seed, val=None,
       whose weights have been thrown far off (cross-entropy 1000x its chance value means logits in
       the thousands), never a noisy step of a healthy run. The floor of 1 keeps a run that starts
       near zero loss from being stopped by a harmless relative rise.
-    - ``callbacks`` run in order; their ``on_train_end`` runs however ``fit`` ends, also when it
-      raises (so ``EarlyStopping(restore_best=True)`` restores the best weights after a divergence).
+    - ``callbacks`` run in order: ``EarlyStopping``, ``StepLR``, ``CosineWithWarmup``, ``ProgressBar``
+      (a tqdm bar), ``DivergenceCheck(record_grad_norms=False)`` to skip the per-step gradient norms,
+      or your own. Their ``on_train_end`` runs however ``fit`` ends, also when it raises (so
+      ``EarlyStopping(restore_best=True)`` restores the best weights after a divergence).
     """
-    x, y, val = _validate.fit_data(model, train, val)
-    epochs = _validate.integer("fit", "epochs", epochs)
-    batch_size = _validate.fit_batches(len(x), batch_size, drop_last)
-    callbacks = _validate.callbacks("fit", callbacks, Callback)
-    augment = _validate.augment(augment)
-    _validate.optimizer_of(model, optimizer)
-
-    rng = _validate.seeded_rng("fit", seed)  # one generator for the shuffle and for augment
-    batches = DataLoader(x, y, batch_size, drop_last=drop_last, seed=rng)
-    history = History(steps_per_epoch=len(batches))
-    if record_grad_norms:
+    epochs, val, callbacks = _validate.fit_arguments(model, optimizer, loader, epochs, val, callbacks)
+    divergence = next((c for c in callbacks if isinstance(c, DivergenceCheck)), None)
+    if divergence is None:
+        divergence = DivergenceCheck()
+        callbacks = [divergence, *callbacks]
+    history = History(steps_per_epoch=len(loader))
+    if divergence.record_grad_norms:
         history.grad_norms = {name: [] for name, _ in model.named_parameters()}
-    callbacks = [DivergenceCheck(record_grad_norms), *callbacks] + ([_ProgressBar()] if progress else [])
-    transform = None if augment is None else (lambda xb: augment(xb, rng))
-    trainer = Trainer(model, loss_fn, optimizer, callbacks, history, transform=transform)
-    return trainer.fit(batches, epochs, val)
+    return Trainer(model, loss_fn, optimizer, callbacks, history).fit(loader, epochs, val)
 
 
 class Trainer:
     """The training loop in three parts: ``fit`` runs epochs, ``fit_epoch`` runs steps, ``step`` is one update.
 
-    Everything around the loop is a ``Callback``. ``transform(x_batch) -> x_batch`` is applied to each
-    training batch (``fit``'s ``augment``). ``history`` receives every number.
+    Everything around the loop is a ``Callback``; ``history`` receives every number.
     """
 
-    def __init__(self, model, loss_fn, optimizer, callbacks, history, *, transform=None):
+    def __init__(self, model, loss_fn, optimizer, callbacks, history):
         self.model, self.loss_fn, self.optimizer = model, loss_fn, optimizer
-        self.callbacks, self.history, self.transform = list(callbacks), history, transform
+        self.callbacks, self.history = list(callbacks), history
         self.epoch, self.step_index, self.batch_rows, self.batch_x = 0, -1, None, None
         self._hooks = {name: [c for c in self.callbacks if getattr(type(c), name) is not getattr(Callback, name)]
                        for name in _STEP_HOOKS}
@@ -456,18 +450,18 @@ class Trainer:
         self._buffers = [(module, name) for _, module in getattr(model, "named_modules", lambda: ())()
                          for name in getattr(module, "_buffers", {})]
 
-    def fit(self, batches, epochs, val=None):
-        """Train for ``epochs`` passes over ``batches`` (a ``DataLoader``), validating on ``val = (x, y)``
+    def fit(self, loader, epochs, val=None):
+        """Train for ``epochs`` passes over ``loader`` (a ``DataLoader``), validating on ``val = (x, y)``
         after each -> the ``History``."""
         model, optimizer, history = self.model, self.optimizer, self.history
         for callback in self.callbacks:
-            callback.on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=len(batches),
+            callback.on_train_begin(model, optimizer, epochs=epochs, steps_per_epoch=len(loader),
                                     has_val=val is not None)
         # NumPy's overflow/invalid warnings are silenced inside the loop: DivergenceCheck reports the
         # same event once, as TrainingDiverged with its step, layer and likely cause.
         with _restore_mode(model, True), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             try:
-                self._run_epochs(batches, epochs, val)
+                self._run_epochs(loader, epochs, val)
             except KeyboardInterrupt as interrupt:
                 if isinstance(interrupt, TrainingInterrupted):
                     raise
@@ -477,11 +471,11 @@ class Trainer:
                     callback.on_train_end(history, model, optimizer)
         return history
 
-    def _run_epochs(self, batches, epochs, val):
+    def _run_epochs(self, loader, epochs, val):
         model, optimizer, history = self.model, self.optimizer, self.history
         for self.epoch in range(epochs):
             started = time.perf_counter()
-            self.fit_epoch(batches)
+            self.fit_epoch(loader)
             if val is not None:
                 self._record_validation(*val)
             history.lr.append(_get_lr(optimizer))
@@ -491,14 +485,12 @@ class Trainer:
                 history.stopped_early = True
                 break
 
-    def fit_epoch(self, batches):
-        """One pass over freshly shuffled ``batches``; appends the epoch's training loss (and accuracy) to
-        the history: running means over the minibatches, weighted by batch size."""
+    def fit_epoch(self, loader):
+        """One pass over ``loader`` (a ``DataLoader``: shuffled afresh, transformed); appends the epoch's
+        training loss (and accuracy) to the history: running means over the minibatches, weighted by
+        batch size."""
         loss_sum, correct_sum, seen = 0.0, 0, 0
-        for rows in batches.batch_indices():
-            xb, yb = batches.x[rows], batches.y[rows]
-            if self.transform is not None:
-                xb = self.transform(xb)
+        for rows, xb, yb in loader.indexed_batches():
             self.batch_rows, self.batch_x = rows, xb
             output, loss = self.step(xb, yb)
             loss_sum += loss * len(xb)
@@ -558,7 +550,8 @@ EXPLOSION_STEPS = 50
 
 class DivergenceCheck(Callback):
     """Stop training at the first sign of divergence: raises ``TrainingDiverged`` (or a ``ValueError``
-    naming the rows, when the batch itself held NaN or inf) with where and why. ``fit`` always runs it.
+    naming the rows, when the batch itself held NaN or inf) with where and why. ``fit`` always runs
+    one: ``DivergenceCheck()`` unless its ``callbacks`` hold one (``DivergenceCheck(record_grad_norms=False)``).
 
     With ``record_grad_norms`` it also measures every parameter's gradient norm ``||dL/dW||_2`` at every
     step (``History.grad_norms``: the mean over each epoch's steps), and that measurement is what
@@ -669,8 +662,8 @@ class DivergenceCheck(Callback):
         return TrainingDiverged(message, history=history, epoch=epoch, step=step, parameter=parameter, loss=loss)
 
 
-class _ProgressBar(Callback):
-    """A tqdm bar over all steps, with the latest epoch's numbers."""
+class ProgressBar(Callback):
+    """A tqdm bar over all steps, with the latest epoch's numbers: ``fit(..., callbacks=[ProgressBar()])``."""
 
     def on_train_begin(self, model, optimizer, *, epochs, steps_per_epoch, has_val):
         self.bar, self.epochs = _progress_bar(epochs * steps_per_epoch), epochs

@@ -110,14 +110,15 @@ def _timed(function, *args):
 
 def _time_scratchnn(x, y, batch_size, seed):
     """Seconds for one ``fit`` pass over ``(x, y)`` (model built outside the timing)."""
+    from ..data import DataLoader
     from ..nn import CrossEntropyLoss
     from ..optim import SGD
     from ..train import fit, make_mlp
 
     model = make_mlp(SIZES, seed=seed)
     optimizer = SGD(model.parameters(), lr=LEARNING_RATE)
-    return _timed(lambda: fit(model, CrossEntropyLoss(), optimizer, (x, y), epochs=1, batch_size=batch_size,
-                              seed=seed, progress=False))
+    return _timed(lambda: fit(model, CrossEntropyLoss(), optimizer, DataLoader(x, y, batch_size, seed=seed),
+                              epochs=1))
 
 
 def _bare_numpy_mlp(seed):
@@ -216,7 +217,7 @@ def _time_torch(x, y, batch_size, seed):
 # --------------------------------------------------------------------------------------------------
 def _memory_child(framework, epochs, batch_size, threads):
     """Body of the memory subprocess: load MNIST, train ``epochs`` epochs, evaluate on the test set."""
-    from ..data import load_mnist
+    from ..data import DataLoader, load_mnist
 
     _pin_threads(threads, torch_too=framework == "pytorch")
     mnist = load_mnist(download=False)
@@ -227,8 +228,8 @@ def _memory_child(framework, epochs, batch_size, threads):
 
         model = make_mlp(SIZES, seed=0)
         loss_fn = CrossEntropyLoss()
-        fit(model, loss_fn, SGD(model.parameters(), lr=LEARNING_RATE), mnist.train, epochs=epochs,
-            batch_size=batch_size, seed=0, progress=False)
+        fit(model, loss_fn, SGD(model.parameters(), lr=LEARNING_RATE), DataLoader(*mnist.train, batch_size, seed=0),
+            epochs=epochs)
         evaluate(model, *mnist.test, loss_fn)
     else:
         import torch

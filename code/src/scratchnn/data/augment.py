@@ -27,8 +27,8 @@ def _zero_padded(images: np.ndarray, border: int) -> np.ndarray:
 def random_shift(x_batch: np.ndarray, rng: np.random.Generator, *, max_shift: int = 2) -> np.ndarray:
     """Shift each image by its own random whole number of pixels in -max_shift..max_shift, both axes.
 
-    Pixels shifted in from outside are 0 (background). The call signature matches ``fit``'s
-    ``augment(x_batch, rng)``. No loop over images: the batch is grouped by offset and each group
+    Pixels shifted in from outside are 0 (background). The call signature is a ``DataLoader``'s
+    ``transform(x_batch, rng)``. No loop over images: the batch is grouped by offset and each group
     is one slice copy, at most (2 max_shift + 1)^2 of them (25 for the default).
     """
     images = _as_images(x_batch, rng, "random_shift")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -31,10 +31,16 @@ def _flag(who: str, name: str, value) -> bool:
 class DataLoader:
     """Minibatches ``(x_batch, y_batch)`` of ``batch_size`` examples, one pass per ``iter()``.
 
-    With ``shuffle`` each epoch draws a fresh permutation from one seeded generator, so epoch k of
-    two loaders with the same seed is identical. A batch is gathered by fancy indexing (a copy of
-    just that batch: permuting the whole set each epoch would double its memory). Without shuffling,
-    batches are views in order. ``drop_last`` skips the final short batch.
+    For ``x`` of shape ``(n, ...)`` and ``y`` of ``n`` rows, a pass gives ``len(loader)`` batches:
+    ``ceil(n / batch_size)``, or ``n // batch_size`` with ``drop_last`` (which skips the final short
+    batch). With ``shuffle`` each pass draws a fresh permutation from one generator seeded by ``seed``,
+    so pass k of two loaders with the same seed is identical. A batch is gathered by fancy indexing
+    (a copy of just that batch: permuting the whole set each pass would double its memory); without
+    shuffling, batches are views in order.
+
+    ``transform(x_batch, rng) -> x_batch`` (``data.random_shift``, for example) changes each
+    training batch as it is drawn, with the loader's own generator: one seed fixes both the order
+    and the augmentation.
     """
 
     def __init__(
@@ -46,12 +52,20 @@ class DataLoader:
         shuffle: bool = True,
         drop_last: bool = False,
         seed: int | np.random.Generator | None = None,
+        transform: Callable | None = None,
     ):
         self.x, self.y = _check_pair(x, y, "DataLoader")
         self.batch_size = _validate.integer("DataLoader", "batch_size", batch_size)
         self.shuffle = _flag("DataLoader", "shuffle", shuffle)
         self.drop_last = _flag("DataLoader", "drop_last", drop_last)
-        self.rng = _validate.seeded_rng("DataLoader(shuffle=True)", seed) if shuffle else None
+        if transform is not None and not callable(transform):
+            raise TypeError(f"DataLoader: transform must be a function transform(x_batch, rng) -> x_batch, "
+                            f"got {type(transform).__name__}")
+        self.transform = transform
+        needs_rng = "shuffle=True" if shuffle else "transform=..." if transform is not None else None
+        self.rng = _validate.seeded_rng(f"DataLoader({needs_rng})", seed) if needs_rng else None
+        if len(self.x) == 0:
+            raise ValueError("DataLoader: x and y hold no examples")
         if len(self) == 0:
             raise ValueError(
                 f"DataLoader: {len(self.x)} examples make no batch of {self.batch_size} with drop_last=True"
@@ -62,18 +76,23 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
     def __iter__(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        if not self.shuffle:
-            for start in range(0, len(self) * self.batch_size, self.batch_size):
-                yield self.x[start : start + self.batch_size], self.y[start : start + self.batch_size]
-            return
-        for index in self.batch_indices():
-            yield self.x[index], self.y[index]
+        for _, x_batch, y_batch in self.indexed_batches():
+            yield x_batch, y_batch
 
-    def batch_indices(self) -> Iterator[np.ndarray]:
-        """The rows of each batch of one pass (``fit`` uses them to name the rows of a bad batch)."""
-        order = self.rng.permutation(len(self.x)) if self.shuffle else np.arange(len(self.x))
+    def indexed_batches(self) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``(rows, x_batch, y_batch)`` for each batch of one pass: ``rows`` are the batch's row numbers
+        in ``x`` (``fit`` names the rows of a batch that holds NaN or inf with them)."""
+        order = self.rng.permutation(len(self.x)) if self.shuffle else None
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            yield order[start : start + self.batch_size]
+            if order is None:
+                rows = np.arange(start, min(start + self.batch_size, len(self.x)))
+                x_batch, y_batch = self.x[start : start + self.batch_size], self.y[start : start + self.batch_size]
+            else:
+                rows = order[start : start + self.batch_size]
+                x_batch, y_batch = self.x[rows], self.y[rows]
+            if self.transform is not None:
+                x_batch = self.transform(x_batch, self.rng)
+            yield rows, x_batch, y_batch
 
 
 def train_val_split(x, y, val_fraction: float, *, seed) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:

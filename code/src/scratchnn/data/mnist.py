@@ -139,7 +139,7 @@ class MNIST:
 
     @property
     def train(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(x_train, y_train)``, the form ``scratchnn.train.fit`` takes."""
+        """``(x_train, y_train)``: ``DataLoader(*mnist.train, batch_size=64, seed=0)`` batches it for ``fit``."""
         return self.x_train, self.y_train
 
     @property

@@ -26,7 +26,7 @@ from scratchnn.nn import Parameter, Sequential
 from scratchnn.nn import BatchNorm1d, LayerNorm, RMSNorm
 from scratchnn.optim import Adam, AdamW, SGD, clip_grad_norm_
 from scratchnn.nn import Dropout, l1_penalty, l2_penalty
-from scratchnn.train import CosineWithWarmup, EarlyStopping, StepLR, evaluate, fit, make_mlp, predict
+from scratchnn.train import CosineWithWarmup, DivergenceCheck, EarlyStopping, StepLR, evaluate, fit, make_mlp, predict
 
 # Values outside each domain. Strings, None and bools are wrong types; the rest wrong values.
 WRONG_TYPES = ["1", None, True, [1]]
@@ -164,6 +164,8 @@ CASES = [
      TypeError, r"fit: callbacks must be a list of Callbacks, got EarlyStopping; wrap a single one in a list"),
     ("callbacks hold a function", lambda: fit_tiny(callbacks=[print]),
      TypeError, r"fit: callbacks\[0\] must be a Callback"),
+    ("two DivergenceChecks", lambda: fit_tiny(callbacks=[DivergenceCheck(False), EarlyStopping(2), DivergenceCheck()]),
+     ValueError, r"fit: callbacks hold 2 DivergenceChecks \(positions \[0, 2\]\); give at most one"),
     ("transform not callable", lambda: data.DataLoader(X, Y, 4, seed=0, transform="shift"),
      TypeError, r"DataLoader: transform must be a function transform\(x_batch, rng\) -> x_batch, got str"),
     ("train not a DataLoader", lambda: fit(tiny_model(), CrossEntropyLoss(), SGD([p()], lr=0.1), TINY, epochs=1),

@@ -341,7 +341,7 @@ def fit_arguments(model, optimizer, loader, epochs, val, callbacks):
     step fails (``train.DivergenceCheck``): a NaN or inf in a batch makes its step fail anyway.
     """
     from .data import DataLoader
-    from .train import Callback
+    from .train import Callback, DivergenceCheck
 
     trainable_model("fit", model, needs=("training", "train", "named_parameters", "backward"))
     if not isinstance(loader, DataLoader):
@@ -358,6 +358,10 @@ def fit_arguments(model, optimizer, loader, epochs, val, callbacks):
         if not isinstance(callback, Callback):
             raise TypeError(f"fit: callbacks[{index}] must be a Callback (EarlyStopping, StepLR, ... or a subclass "
                             f"of scratchnn.train.Callback), got {type(callback).__name__}")
+    checks = [index for index, callback in enumerate(callbacks) if isinstance(callback, DivergenceCheck)]
+    if len(checks) > 1:
+        raise ValueError(f"fit: callbacks hold {len(checks)} DivergenceChecks (positions {checks}); give at most one "
+                         "(it replaces the default DivergenceCheck())")
     if not list(model.named_parameters()):
         raise ValueError("fit: the model has no parameters to train")
     optimizer_of(model, optimizer)

@@ -57,14 +57,19 @@ book: setup data node  ## build the executed book (strict: any warning fails) an
 # that build made, on every core (CHECK_SITE: nothing is built again), only if it was built in this
 # run. A failing part does not stop the next; make test fails if any part failed.
 TEST_WORKERS ?= auto
+# Part 2 collects tests/book alone: collecting the unit tests too would import torch, scipy and
+# matplotlib for no test (about 9 s). Should a test elsewhere name the full-book fixtures or marker,
+# part 2 collects everything but the browser's again, so no full-book test is ever left out.
+FULL_BOOK_ELSEWHERE = $(shell grep -rlE --include='*.py' 'built_site|full_book' tests | grep -vE '^tests/(book|browser)/|^tests/conftest\.py$$')
+FULL_BOOK_TESTS = $(if $(FULL_BOOK_ELSEWHERE),--ignore=tests/browser,tests/book)
 
 test: setup data browser node  ## set up, then run the whole suite (unit, book builds, browser, workflow lint)
 	@mkdir -p "$(BOOK_BUILD_DIR)/_build"
 	@started=$$(date +%s); status=0; \
 	echo '$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" --durations=10'; \
 	$(VPY) -m pytest -n $(TEST_WORKERS) -m "not full_book" --durations=10 || status=$$?; \
-	echo '$(VPY) -m pytest -m full_book --ignore=tests/browser --durations=15'; \
-	$(VPY) -m pytest -m full_book --ignore=tests/browser --durations=15 || status=$$?; \
+	echo '$(VPY) -m pytest -m full_book $(FULL_BOOK_TESTS) --durations=15'; \
+	$(VPY) -m pytest -m full_book $(FULL_BOOK_TESTS) --durations=15 || status=$$?; \
 	if [ "$$(cat "$(BOOK_BUILD_DIR)/_build/.full-book-built" 2>/dev/null || echo 0)" -ge "$$started" ]; then \
 		echo 'CHECK_SITE=$(SITE) $(VPY) -m pytest -n $(TEST_WORKERS) -m full_book tests/browser --durations=10'; \
 		CHECK_SITE="$(SITE)" $(VPY) -m pytest -n $(TEST_WORKERS) -m full_book tests/browser --durations=10 || status=$$?; \

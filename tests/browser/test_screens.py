@@ -1,7 +1,11 @@
 """Every page reads well on every screen: 1280 and 390 px wide, light and dark, in headless Chromium.
 
-One test per page and screen. Each looks for five kinds of trouble (``FINDING_KINDS``) and keeps a
-full-page screenshot of every run in ``_build/screenshots/screens/`` for a person to look at
+One test per page and width. It loads the page once (light), checks it, then switches the system
+colour scheme to dark in place (the theme follows the system setting, as a reader's browser does;
+``test_a_scheme_switched_in_place_looks_as_a_fresh_load`` proves the switched page is styled and laid
+out exactly as a fresh dark load) and checks it again. Each screen (``1280-light``, ``1280-dark``,
+``390-light``, ``390-dark``) is looked at for these kinds of trouble (``FINDING_KINDS``), and a
+full-page screenshot of it is kept in ``_build/screenshots/screens/`` for a person to look at
 (``<page>--<screen>.jpg``, its findings beside it in ``<page>--<screen>.json``):
 
 - ``too-wide``: an element wider than the viewport (the page scrolls sideways), outside the boxes
@@ -21,31 +25,57 @@ full-page screenshot of every run in ``_build/screenshots/screens/`` for a perso
 - ``backslash``: a stray TeX escape (``\\_``, ``\\%``, ``\\alpha`` ...) in rendered maths or prose,
   outside code; and a formula MathJax could not parse.
 
-Nothing is excused: every finding on every page fails the test.
+Both loads of a page (1280 and 390 px) also fail on a console or script error, a file the page asks
+for and the site lacks, or a request to the internet. At 1280 px light, the page is also checked as
+a reader gets it (``reader_problems``): figures loaded lazily, every image loaded and with alt text,
+figures drawn at about twice the width they are shown at, maths typeset, no traceback, error or
+warning in any cell output, a meta description, a "Before this page" plan box with a time, the
+repository button, and on a chapter the Binder and Colab buttons and a download that carries the
+page's outputs.
+
+Nothing is excused: every finding on every page fails the test, and the failure names the page and
+the screen.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import os
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SCREENS = {
-    "1280-light": ({"width": 1280, "height": 900}, "light"),
-    "1280-dark": ({"width": 1280, "height": 900}, "dark"),
-    "390-light": ({"width": 390, "height": 844}, "light"),
-    "390-dark": ({"width": 390, "height": 844}, "dark"),
-}
+WIDTHS = {1280: {"width": 1280, "height": 900}, 390: {"width": 390, "height": 844}}
+SCHEMES = ("light", "dark")  # in this order: a page loads light, then switches in place
 FINDING_KINDS = ("too-wide", "output-wraps", "output-too-long", "code-too-long", "table-word-broken",
                  "figure-text-small", "backslash", "axe")  # fmt: skip
 SMALLEST_TEXT_PX = 9
 # book.mplstyle's smallest size (10 pt tick labels) in a retina PNG drawn at 2 x 100 dpi.
 ASSUMED_TEXT_PX = 10 * 200 / 72
+# A figure's PNG is drawn at twice the width it is shown at (sharp on a 2x screen): allow the
+# slack of matplotlib's tight bounding box, and catch figures drawn far too wide or too narrow.
+FIGURE_PIXEL_RATIO = (1.6, 2.4)
 
-AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONFIG = yaml.safe_load((REPO_ROOT / "_config.yml").read_text())
+# In GitHub Actions the build names the workflow's repository and branch (book/_ext/repository_address.py)
+_ADDRESS = importlib.util.spec_from_file_location("repository_address", REPO_ROOT / "book/_ext/repository_address.py")
+_address = importlib.util.module_from_spec(_ADDRESS)
+_ADDRESS.loader.exec_module(_address)
+REPOSITORY, BRANCH = _address.github_actions_repository(dict(os.environ)) or (
+    CONFIG["repository"]["url"].rstrip("/"), CONFIG["repository"]["branch"]
+)
+ORG_REPO = REPOSITORY.split("github.com/")[1]
+COLAB_BRANCH = CONFIG["sphinx"]["config"]["colab_branch"]
+# Words that must not appear in any cell output (a failed or noisy execution).
+BAD_OUTPUT = re.compile(r"Traceback|\b\w*Error\b|\b\w*Warning\b")
+
+AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RUN = """
 async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -163,6 +193,126 @@ PROBE = """
 """
 
 
+
+
+# The theme follows the system setting: on a change it sets data-theme (at load it also marks its
+# dropdown menus dark; done here too), and its colours fade in over CSS transitions, held off here
+# so the checks (axe's contrast above all) see the colours at rest at once.
+NO_TRANSITIONS = "*, *::before, *::after { transition: none !important; }"
+DROPDOWNS_IN = """scheme => document.querySelectorAll(".dropdown-menu").forEach(
+    menu => menu.classList.toggle("dropdown-menu-dark", scheme === "dark"))"""
+
+
+def show_scheme(page, scheme: str) -> None:
+    """Switch the system colour scheme of a loaded page in place; return when it shows it."""
+    hold = page.add_style_tag(content=NO_TRANSITIONS)
+    page.emulate_media(color_scheme=scheme)
+    page.wait_for_function("scheme => document.documentElement.dataset.theme === scheme", arg=scheme,
+                           timeout=10_000)  # fmt: skip
+    page.evaluate(DROPDOWNS_IN, scheme)
+    hold.evaluate("style => { document.body.offsetHeight; style.remove(); }")  # styled without, then back
+
+
+def is_notebook_page(docname: str) -> bool:
+    """Chapters with a kernelspec are executed notebooks (and get launch/download buttons)."""
+    return "kernelspec:" in (REPO_ROOT / f"{docname}.md").read_text()
+
+
+def lazy_problems(page) -> list[str]:
+    """Before the page is settled: every image of the article waits until it is scrolled to."""
+    lazy = page.evaluate("() => [...document.querySelectorAll('article.bd-article img')].map(i => i.loading)")
+    return [] if set(lazy) <= {"lazy"} else ["images that load with the page instead of when scrolled to"]
+
+
+def log_problems(log) -> list[str]:
+    checks = [
+        (log.page_errors, "script errors"),
+        (log.console_errors, "console errors"),
+        (log.failed_requests, "local files that failed to load"),
+        (log.missing_files, "files the page asks the site for and the site lacks"),
+        (log.blocked_requests, "the page requests files from the internet (ship them with the site)"),
+    ]
+    return [f"{what}: {found}" for found, what in checks if found]
+
+
+def reader_problems(page, docname: str, built_site: Path) -> list[str]:
+    """What a reader of a settled page needs, beyond how it fits the screen (module docstring)."""
+    problems = []
+    description = page.evaluate("() => document.querySelector('meta[name=description]')?.content || ''")
+    if len(description) < 40:
+        problems.append(f"no meta description: {description!r}")
+
+    ratios = page.evaluate(
+        "() => [...document.querySelectorAll('main .cell_output img, main figure img')]"
+        ".filter(i => i.clientWidth > 0)"
+        ".map(i => [i.getAttribute('src'), i.naturalWidth, i.clientWidth])"
+    )
+    low, high = FIGURE_PIXEL_RATIO
+    off = [f"{src}: {natural} px shown at {shown} px" for src, natural, shown in ratios
+           if not low <= natural / shown <= high]  # fmt: skip
+    if off:
+        problems.append(f"figures not drawn at {low}-{high}x the width they are shown at: {off}")
+
+    plans = page.evaluate("() => [...document.querySelectorAll('main .admonition.page-plan')].map(p => p.innerText)")
+    if not (len(plans) == 1 and re.search(r"\b\d+(–\d+)? ?(minutes|min|hours?|h)\b", plans[0])):
+        problems.append(f"no plan box ('Before this page · about N minutes', class page-plan) with a time: {plans}")
+
+    broken = page.evaluate(
+        "() => [...document.images].filter(i => !(i.naturalWidth > 0)).map(i => i.getAttribute('src'))"
+    )
+    if broken:
+        problems.append(f"images that did not load: {broken}")
+    without_alt = page.evaluate(
+        "() => [...document.querySelectorAll('main img')].filter(i => !i.hasAttribute('alt'))"
+        ".map(i => i.getAttribute('src'))"
+    )
+    if without_alt:
+        problems.append(f"images without alt text: {without_alt}")
+
+    untypeset = page.evaluate(
+        "() => [...document.querySelectorAll('main .math')].filter(m => !m.querySelector('mjx-container'))"
+        ".map(m => m.textContent.slice(0, 60))"
+    )
+    if untypeset:
+        problems.append(f"math that MathJax did not typeset: {untypeset}")
+
+    outputs = page.evaluate("() => [...document.querySelectorAll('.cell_output')].map(o => o.innerText)")
+    bad = [match.group(0) for text in outputs for match in [BAD_OUTPUT.search(text)] if match]
+    if bad:
+        problems.append(f"cell outputs with a traceback, error or warning: {bad}")
+
+    links = page.evaluate("() => [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    if REPOSITORY not in links:
+        problems.append(f"no repository button ({REPOSITORY})")
+    if not is_notebook_page(docname):
+        return problems
+    binder = f"https://mybinder.org/v2/gh/{ORG_REPO}/{BRANCH}?urlpath=lab/tree/{docname}.md"
+    colab = f"https://colab.research.google.com/github/{ORG_REPO}/blob/{COLAB_BRANCH}/{docname}.ipynb"
+    problems += [f"no {name} launch button ({link})" for name, link in [("Binder", binder), ("Colab", colab)]
+                 if link not in links]  # fmt: skip
+    if not (built_site / "_notebooks" / f"{docname}.ipynb").is_file():
+        problems.append("the notebook the Colab button opens is not published")
+
+    download = page.evaluate(
+        "() => [...document.querySelectorAll('a.dropdown-item')]"
+        ".filter(a => a.textContent.trim() === '.ipynb').map(a => a.href)"
+    )
+    if len(download) != 1:
+        return problems + [f"not one .ipynb download button: {download}"]
+    response = page.request.get(download[0])
+    if not response.ok:
+        return problems + [f"{download[0]}: HTTP {response.status}"]
+    code_cells = [c for c in json.loads(response.body())["cells"] if c["cell_type"] == "code"]
+    if not all("outputs" in c for c in code_cells):
+        problems.append("the download has code cells without an outputs field")
+    # The download carries the outputs the page shows (a page whose only cell is silent setup has none).
+    shown_outputs = page.evaluate("() => document.querySelectorAll('main .cell_output').length")
+    downloaded_outputs = sum(len(c.get("outputs", [])) for c in code_cells)
+    if (downloaded_outputs > 0) != (shown_outputs > 0):
+        problems.append(f"the page shows {shown_outputs} cell outputs, the download carries {downloaded_outputs}")
+    return problems
+
+
 @pytest.fixture(scope="session")
 def screens_dir(screenshot_dir: Path) -> Path:
     folder = screenshot_dir / "screens"
@@ -170,17 +320,50 @@ def screens_dir(screenshot_dir: Path) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("screen", list(SCREENS))
-def test_page_reads_well(docname, screen, open_page, screens_dir: Path):
-    viewport, scheme = SCREENS[screen]
-    shot = screens_dir / f"{docname.replace('/', '--')}--{screen}"
-    page, _ = open_page(f"{docname}.html", viewport=viewport, color_scheme=scheme, settle=True)
-    assert page.evaluate("() => document.documentElement.dataset.theme") == scheme
-    found = page.evaluate(PROBE, [SMALLEST_TEXT_PX, ASSUMED_TEXT_PX])
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_page_reads_well(docname, width, open_page, settle_page, screens_dir: Path, built_site: Path):
+    page, log = open_page(f"{docname}.html", viewport=WIDTHS[width], color_scheme=SCHEMES[0])
+    problems = [f"{width}: {p}" for p in lazy_problems(page)] if width == 1280 else []
+    settle_page(page)
     page.add_script_tag(path=str(AXE_SCRIPT))
-    found += page.evaluate(AXE_RUN)
-    page.screenshot(path=f"{shot}.jpg", full_page=True, quality=70)
-    shot.with_suffix(".json").write_text(json.dumps({"page": docname, "screen": screen, "findings": found}, indent=1))
+    for scheme in SCHEMES:
+        screen = f"{width}-{scheme}"
+        show_scheme(page, scheme)
+        found = page.evaluate(PROBE, [SMALLEST_TEXT_PX, ASSUMED_TEXT_PX]) + page.evaluate(AXE_RUN)
+        shot = screens_dir / f"{docname.replace('/', '--')}--{screen}"
+        page.screenshot(path=f"{shot}.jpg", full_page=True, quality=70)
+        shot.with_suffix(".json").write_text(json.dumps({"page": docname, "screen": screen, "findings": found}, indent=1))
+        problems += [f"{screen}: {f['kind']}: {f['where']}: {f['what']}" for f in found]
+        if screen == "1280-light":
+            problems += [f"{screen}: {p}" for p in reader_problems(page, docname, built_site)]
+    problems += [f"{width}: {p}" for p in log_problems(log)]
+    assert problems == [], f"{docname}:\n" + "\n".join(f"  at {problem}" for problem in problems)
 
-    problems = [f"{f['kind']}: {f['where']}: {f['what']}" for f in found]
-    assert problems == [], f"{docname} at {screen}:\n" + "\n".join(problems)
+
+# How a page looks, element by element: what the checks above read (colours, visibility, boxes) of
+# every element drawn (not inside a closed <details> or display: none, which the checks skip).
+STYLE_PRINT = """
+() => [...document.querySelectorAll("body *")].filter(e => e.checkVisibility()).map(e => {
+  const s = getComputedStyle(e), r = e.getBoundingClientRect();
+  return [e.tagName, e.className, s.color, s.backgroundColor, s.borderTopColor, s.outlineColor, s.fill, s.display,
+          s.visibility, s.opacity, s.filter, Math.round(r.x), Math.round(r.y), Math.round(r.width),
+          Math.round(r.height)].join(" ");
+})
+"""
+
+
+@pytest.mark.parametrize("where", ["home 390", "book/labs/lab-1-numpy-mlp 1280"])
+def test_a_scheme_switched_in_place_looks_as_a_fresh_load(where, toc_pages, open_page, settle_page):
+    """The checks above switch a loaded page to dark; a reader's browser loads it dark. Same page."""
+    docname, width = where.split()
+    docname = toc_pages[0] if docname == "home" else docname
+    looks = {}
+    for way, first in [("fresh", "dark"), ("switched", "light")]:
+        page, _ = open_page(f"{docname}.html", viewport=WIDTHS[int(width)], color_scheme=first)
+        settle_page(page)
+        show_scheme(page, "dark")
+        looks[way] = page.evaluate(STYLE_PRINT)
+    assert len(looks["fresh"]) == len(looks["switched"]) > 100
+    differ = [(a, b) for a, b in zip(looks["fresh"], looks["switched"]) if a != b]
+    assert differ == [], f"{docname} at {width}: a fresh dark load and a switched page differ:\n" + "\n".join(
+        f"fresh    {a}\nswitched {b}" for a, b in differ[:10])

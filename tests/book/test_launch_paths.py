@@ -27,13 +27,15 @@ Where and how it runs:
   move into the chapter's folder.
 - The chapter's run: in the venv its chapter's setup cell installed the package into (only the
   extras that cell names: stricter than JupyterLab's full install), in an empty folder that is also
-  ``$HOME`` (nothing of the repository around it, as for a download), with **two** BLAS/OpenMP
-  threads (the build uses one, book/_ext/kernel_threads.py; an end-of-run probe checks with
-  threadpoolctl that two were used). OpenBLAS then sums in another order, as another CPU's kernel
-  does, so a claim that held only by the luck of one summation order fails here: the labs and study
-  pages check their claims in their ``remove-cell`` cells (``assert``, or ``scratchnn.book.claim``,
-  which warns on stderr), and for the topics the probe returns every value ``scratchnn.book.glue``
-  recorded, on which ``test_pages_topics.CLAIMS`` are checked.
+  ``$HOME`` (nothing of the repository around it, as for a download; code that looks for the
+  repository, as lab prep's version check does, takes its other branch in the build, which runs each
+  chapter in its folder with every extra, and there only myst-nb is more than JupyterLab has), with
+  **two** BLAS/OpenMP threads (the build uses one, book/_ext/kernel_threads.py; an end-of-run probe
+  checks with threadpoolctl that two were used). OpenBLAS then sums in another order, as another
+  CPU's kernel does, so a claim that held only by the luck of one summation order fails here: the
+  labs and study pages check their claims in their ``remove-cell`` cells (``assert``, or
+  ``scratchnn.book.claim``, which warns on stderr), and for the topics the probe returns every value
+  ``scratchnn.book.glue`` recorded, on which ``test_pages_topics.CLAIMS`` are checked.
 
 Each run must end without an error, write nothing to stderr, and show as many images as the built
 page shows figures. The runs go one at a time with the cores to themselves (a two-thread OpenBLAS

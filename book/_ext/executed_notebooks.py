@@ -112,14 +112,19 @@ def _figure_caption(cell, context) -> list[nbformat.NotebookNode]:
     return [nbformat.v4.new_markdown_cell(f"*Figure: {text}*", metadata={"tags": ["figure-caption"]})]
 
 
+def learner_code_cells(solution_code: list[str]) -> list[nbformat.NotebookNode]:
+    """What the learner's notebook runs in place of a gated solution whose code cells are
+    ``solution_code``: the attempt, and the self-check when the solution has checks (exercise_cells)."""
+    cells = [nbformat.v4.new_code_cell(exercise_cells.attempt_source(solution_code), metadata={"tags": ["attempt"]})]
+    if check := exercise_cells.self_check_source(solution_code):
+        cells.append(nbformat.v4.new_code_cell(check, metadata={"tags": ["self-check"]}))
+    return cells
+
+
 def _learner_exercise(solution: list, context) -> list[nbformat.NotebookNode]:
     """A gated solution's cells (``("markdown", MyST)`` / ``("code", source)``) as the learner's
     attempt, the self-check and the solution shut in a ``<details>`` block (exercise_cells)."""
-    code = [text for kind, text in solution if kind == "code"]
-    cells = [nbformat.v4.new_code_cell(exercise_cells.attempt_source(code), metadata={"tags": ["attempt"]})]
-    check = exercise_cells.self_check_source(code)
-    if check:
-        cells.append(nbformat.v4.new_code_cell(check, metadata={"tags": ["self-check"]}))
+    cells = learner_code_cells([text for kind, text in solution if kind == "code"])
     parts, attachments = [], {}
     for kind, text in solution:
         if kind == "markdown":

@@ -60,6 +60,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 import exercise_cells
+import executed_notebooks
 import notebook_markdown
 from chapter_execution import execute_many, toc_chapters, workers
 
@@ -137,10 +138,7 @@ def learner_notebook(book_root: Path, docname: str) -> nbformat.NotebookNode:
             if kind == "solution-start":
                 solution = []
             elif kind == "solution-end" and solution is not None:
-                code = [c.source for c in solution]
-                cells.append(nbformat.v4.new_code_cell(exercise_cells.attempt_source(code), metadata={"tags": ["attempt"]}))
-                if check := exercise_cells.self_check_source(code):
-                    cells.append(nbformat.v4.new_code_cell(check, metadata={"tags": ["self-check"]}))
+                cells += executed_notebooks.learner_code_cells([c.source for c in solution])
                 cells += [_tagged(c, SOLUTION) for c in solution]
                 solution = None
     notebook.cells = _in_both_states(cells)

@@ -17,7 +17,10 @@ no myst-nb, no jupyter-book), in a fresh kernel, and what differs is proven stat
   download's. So the stubs run and the self-check reports "not written yet" without stopping
   anything, then the solution runs and its own checks hold. In the download the stubs stay: a
   visible cell after an attempt that uses a name the stubs define (Lab 1's "your MyReLU once it
-  passes its check") runs twice, with the stubs swapped back in and then with the solution.
+  passes its check") runs twice, with the stubs swapped back in and then with the solution. A
+  solution must not bind again a name that an earlier visible cell bound and a later one uses
+  (:func:`names_solutions_rebind`): the download would have the earlier value there. (A solution
+  that changed such an object in place would go unseen; today's solutions build their own.)
 
 Where and how it runs:
 
@@ -177,6 +180,28 @@ def _in_both_states(cells: list) -> list:
     return out
 
 
+def names_solutions_rebind(notebook) -> dict[str, set[str]]:
+    """``source -> names``: a visible cell after a solution that uses a name an earlier visible cell
+    bound and the solution bound again. The download has the earlier value there, the run the
+    solution's (a stubbed name is run both ways instead, :func:`_in_both_states`)."""
+    visible: set[str] = set()
+    rebound: set[str] = set()
+    found = {}
+    for cell in notebook.cells:
+        tags = set(cell.metadata.get("tags", []))
+        bound = exercise_cells.bound_names(cell.source)
+        if SOLUTION in tags:
+            rebound |= bound & visible
+        elif not tags & {REMOVE_CELL, "attempt", "self-check", "stub-state", "solution-state", STUBS_AGAIN, SOLUTIONS_AGAIN}:
+            if used := exercise_cells.used_names(cell.source) & (rebound - bound):
+                found[cell.source] = used
+            rebound -= bound
+            visible |= bound
+        elif "attempt" in tags:
+            visible |= bound
+    return found
+
+
 def code_differences(html_root: Path, book_root: Path, docname: str) -> list[str]:
     """How the launch paths' code differs from the one run (empty: only as the module docstring says)."""
     colab = nbformat.read(html_root / "_notebooks" / f"{docname}.ipynb", as_version=4)
@@ -194,6 +219,9 @@ def code_differences(html_root: Path, book_root: Path, docname: str) -> list[str
         found.append("the run without the solutions and the bookkeeping cells is not the download's code")
     if code_cells(run, leave_out=NOT_IN["lab"]) != code_cells(jupytext.read(book_root / f"{docname}.md")):
         found.append("the run without the attempts and self-checks is not the .md's code")
+    found += [f"a visible cell uses {', '.join(sorted(names))}, which a solution above binds again: the "
+              f"download has the earlier value there (give the solution its own name): {source[:200]!r}"
+              for source, names in names_solutions_rebind(run).items()]
     return found
 
 
@@ -466,3 +494,12 @@ def test_a_visible_cell_that_uses_a_stubbed_name_runs_with_the_stub_and_with_the
     redefined = CHAPTER_WITH_AN_EXERCISE.replace("print(math.pi)", "def double(x):\n    return x + x\n\nprint(double(1))")
     (tmp_path / "chapter.md").write_text(redefined)
     assert [cell.metadata.get("tags", []) for cell in learner_notebook(tmp_path, "chapter").cells][-1] == []
+
+
+def test_a_visible_cell_that_uses_a_name_a_solution_binds_again_is_found(tmp_path):
+    chapter = CHAPTER_WITH_AN_EXERCISE.replace("import math", "import math\nscale = 3")
+    chapter = chapter.replace("def double(x):\n    return 2 * x", "scale = 2\n\n\ndef double(x):\n    return scale * x")
+    (tmp_path / "chapter.md").write_text(chapter.replace("print(math.pi)", "print(scale * math.pi)"))
+    assert names_solutions_rebind(learner_notebook(tmp_path, "chapter")) == {"print(scale * math.pi)": {"scale"}}
+    (tmp_path / "chapter.md").write_text(chapter)
+    assert names_solutions_rebind(learner_notebook(tmp_path, "chapter")) == {}

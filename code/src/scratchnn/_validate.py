@@ -320,7 +320,8 @@ def xy_pair(owner, x, y):
     for name, value in (("x", x), ("y", y)):
         array = np.asarray(value)
         if array.ndim == 0:
-            shown = repr(value) if len(repr(value)) <= 60 else "an object"  # not a whole data set's numbers
+            shown = repr(value)
+            shown = shown if len(shown) <= 60 else "an object"  # not a whole data set's numbers
             raise TypeError(f"{owner}: {name} must be an array of examples (one per row), "
                             f"got {shown} ({type(value).__name__})")
         arrays.append(array)

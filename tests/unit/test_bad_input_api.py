@@ -277,11 +277,22 @@ CASES = [
     ("DataLoader transform without a seed", lambda: data.DataLoader(X, Y, 4, shuffle=False, transform=print),
      ValueError, r"DataLoader\(transform=\.\.\.\) needs seed="),
     ("DataLoader of nothing", lambda: data.DataLoader(X[:0], Y[:0], 4, seed=0), ValueError,
-     r"DataLoader: x and y hold no examples"),
+     r"DataLoader: x and y must have at least one example, got shapes \(0, 784\) and \(0,\)"),
     ("make_mlp seed '0'", lambda: make_mlp([2, 2], seed="0"), TypeError, r"make_mlp: seed must be an integer >= 0"),
     ("DataLoader seed -1", lambda: data.DataLoader(X, Y, 4, seed=-1), ValueError,
      r"DataLoader\(shuffle=True\): seed must be an integer >= 0"),
     ("make_xor seed 0.5", lambda: data.make_xor(4, seed=0.5), TypeError, r"make_xor: seed must be an integer >= 0"),
+    # --- issue 25: one (x, y) check for DataLoader, train_val_split, evaluate and fit's val ---
+    ("evaluate with a scalar y", lambda: evaluate(tiny_model(), TINY[0], 1), TypeError,
+     r"evaluate: y must be an array of examples \(one per row\), got 1 \(int\)"),
+    ("evaluate on nothing", lambda: evaluate(tiny_model(), TINY[0][:0], TINY[1][:0]), ValueError,
+     r"evaluate: x and y must have at least one example, got shapes \(0, 2\) and \(0,\)"),
+    ("train_val_split of a whole MNIST", lambda: data.train_val_split(data.MNIST(X, Y, X, Y), Y, 0.5, seed=0),
+     TypeError, r"train_val_split: x must be an array of examples \(one per row\), got MNIST\(train=8, test=8, features=784\) \(MNIST\)$"),
+    ("fit val of three arrays", lambda: fit_tiny(val=(*TINY, TINY[1])), TypeError,
+     r"fit: val must be an \(x, y\) pair of arrays, got a tuple of 3"),
+    ("fit val lengths differ", lambda: fit_tiny(val=(TINY[0], TINY[1][:3])), ValueError,
+     r"fit\(val=\.\.\.\): x and y must have the same number of examples \(one per row\), got 4 and 3"),
 ]
 
 

@@ -85,7 +85,7 @@ def test_dataloader_rejects_bad_arguments():
     x, y = numbered(5)
     with pytest.raises(ValueError, match="needs seed="):
         data.DataLoader(x, y, 2)
-    with pytest.raises(ValueError, match="x has 5 examples but y has 4"):
+    with pytest.raises(ValueError, match=r"x and y must have the same number of examples \(one per row\), got 5 and 4"):
         data.DataLoader(x, y[:4], 2, seed=0)
     with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
         data.DataLoader(x, y, 0, seed=0)

@@ -11,6 +11,7 @@ import pytest
 
 from scratchnn import nn
 from scratchnn import diagnostics, optim
+from scratchnn.checks._common import REPORT_WIDTH
 from scratchnn.data import DataLoader, make_spirals
 from scratchnn.diagnostics import (
     activation_stats,
@@ -248,7 +249,7 @@ def test_healthy_lists_checks_that_did_not_fire_apart_from_what_fired():
     assert lines[1] == "  checked, did not fire:"
     listed = [line for line in lines if line.startswith("  · ")]
     assert len(listed) == len(healthy.checks) >= 4  # one item per check, value and threshold
-    assert all("(fires " in check_line for check_line in (" ".join(c.lines(200)) for c in healthy.checks))
+    assert all("(fires " in check_line for check_line in (" ".join(c.lines()) for c in healthy.checks))
     overfit = diagnose(_history(TRAIN_LOSS, [0.9, 0.7, 0.5, 0.55, 0.6, 0.65], [0.9, 0.95, 0.97, 0.98, 0.99, 0.99],
                                 [0.85, 0.86, 0.87, 0.87, 0.87, 0.87]))
     lines = str(overfit).splitlines()
@@ -262,7 +263,8 @@ def test_a_finding_prints_on_short_lines_with_epochs_counted_from_1():
     finding = diagnose(history)
     lines = str(finding).splitlines()
     assert lines[0] == "overfitting:" and len(lines) >= 4
-    assert all(len(line) <= diagnostics.LINE_WIDTH <= 40 for line in lines), lines  # a phone's width
+    assert all(len(line) <= REPORT_WIDTH == 72 for line in lines), lines  # as the self-checks' reports
+    assert any(len(line) > 60 for line in lines), lines  # filled to that width, not to a narrower one
     assert any(line.startswith("  fix: ") for line in lines)
     assert finding.evidence["best_val_epoch"] == 2 and "epoch 3 of 6" in str(finding).replace("\n    ", " ")
 

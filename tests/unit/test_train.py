@@ -344,7 +344,8 @@ def test_bad_arguments_are_clear_errors(spirals):
     model = make_mlp([2, 3], seed=0)
     sgd = optim.SGD(model.parameters(), lr=0.1)
     train = spirals[0]
-    with pytest.raises(ValueError, match="DataLoader: x has 180 examples but y has 179"):
+    with pytest.raises(ValueError, match=r"DataLoader: x and y must have the same number of examples \(one per row\), "
+                                         r"got 180 and 179 \(shapes \(180, 2\) and \(179,\)\)"):
         DataLoader(train[0], train[1][:-1], batch_size=8, seed=0)
     with pytest.raises(TypeError, match=r"loader must be a DataLoader.*got ndarray"):
         fit(model, nn.CrossEntropyLoss(), sgd, train[0], epochs=1)

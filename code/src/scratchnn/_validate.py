@@ -5,9 +5,10 @@ the form the caller stores (a Python ``float`` or ``int``). Array checks run *ar
 methods: ``Module`` and ``Loss`` wrap every subclass's ``forward`` and ``backward`` with
 ``checked_module_methods`` / ``checked_loss_methods`` when the class is created, so
 ``Linear.forward`` is ``y = x @ W + b`` and nothing else, while ``layer(x)`` still refuses an
-integer array, a wrong shape or a backward before the forward. The trainer's checks
-(``xy_pair``, ``trainable_model``) live here too. Every error names the function or layer, what
-it expected and what came.
+integer array, a wrong shape or a backward before the forward. The checks of what training is
+given live here too: ``xy_pair`` (the one ``(x, y)`` check of ``DataLoader``, ``train_val_split``,
+``evaluate`` and ``fit``'s ``val``), ``trainable_model``. Every error names the function or layer,
+what it expected and what came.
 """
 
 import functools
@@ -313,15 +314,23 @@ def checked_loss_methods(cls):
 
 
 # --- what the training loop is given -------------------------------------------------------------------
-def xy_pair(name, data):
-    """An ``(x, y)`` pair of arrays with the same, non-zero number of examples -> ``(x, y)``."""
-    if not (isinstance(data, (tuple, list)) and len(data) == 2):
-        raise TypeError(f"{name} must be an (x, y) tuple of arrays, got {type(data).__name__}")
-    x, y = np.asarray(data[0]), np.asarray(data[1])
-    if x.ndim < 1 or len(x) != len(y):
-        raise ValueError(f"{name}: x and y must have the same number of examples, got {x.shape} and {y.shape}")
+def xy_pair(owner, x, y):
+    """Arrays ``x`` and ``y`` holding the same, non-zero number of examples (one per row) -> ``(x, y)``."""
+    arrays = []
+    for name, value in (("x", x), ("y", y)):
+        array = np.asarray(value)
+        if array.ndim == 0:
+            shown = repr(value)
+            shown = shown if len(shown) <= 60 else "an object"  # not a whole data set's numbers
+            raise TypeError(f"{owner}: {name} must be an array of examples (one per row), "
+                            f"got {shown} ({type(value).__name__})")
+        arrays.append(array)
+    x, y = arrays
+    if len(x) != len(y):
+        raise ValueError(f"{owner}: x and y must have the same number of examples (one per row), "
+                         f"got {len(x)} and {len(y)} (shapes {x.shape} and {y.shape})")
     if len(x) == 0:
-        raise ValueError(f"{name} is empty")
+        raise ValueError(f"{owner}: x and y must have at least one example, got shapes {x.shape} and {y.shape}")
     return x, y
 
 
@@ -350,7 +359,10 @@ def fit_arguments(model, optimizer, loader, epochs, val, callbacks):
                         + ("; wrap the pair: DataLoader(x, y, batch_size=64, seed=0)" if pair else ""))
     epochs = integer("fit", "epochs", epochs)
     if val is not None:
-        val = xy_pair("val", val)
+        if not (isinstance(val, (tuple, list)) and len(val) == 2):
+            got = f"a {type(val).__name__} of {len(val)}" if isinstance(val, (tuple, list)) else type(val).__name__
+            raise TypeError(f"fit: val must be an (x, y) pair of arrays, got {got}")
+        val = xy_pair("fit(val=...)", *val)
         if np.issubdtype(val[0].dtype, np.floating) and not np.isfinite(val[0]).all():
             raise ValueError("fit: the val inputs contain NaN or inf; clean the data before training")
     callbacks = sequence("fit", "callbacks", callbacks, "Callback")

@@ -13,7 +13,6 @@ Thresholds are module constants, documented where they are defined, so a chapter
 from __future__ import annotations
 
 import math
-import textwrap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from . import _validate
 from .nn import ReLU, Sigmoid, Tanh
 from ._fast import backward_for_step
+from .checks._common import _wrap  # the package's printed reports: 72 columns
 from .train import _restore_mode
 
 __all__ = [
@@ -236,10 +236,6 @@ OVERFIT_ACC_GAP = 0.10
 UNDERFIT_ACC = 0.90
 UNDERFIT_LOSS_FRACTION = 0.25
 
-# str(Finding) wraps its lines to this width: a printed finding fits a notebook, a terminal and the
-# book's output column, even on a 390-pixel phone (about 40 characters), without re-wrapping.
-LINE_WIDTH = 40
-
 # The remedy for each finding. What was *seen* is not here: each check that fires writes its own
 # sentence, with its numbers, into ``Finding.signs``.
 FIXES = {
@@ -277,9 +273,9 @@ class Check:
     fires_at: str
     note: str = ""
 
-    def lines(self, width):
+    def lines(self):
         text = f"{self.name}: {self.value} (fires {self.fires_at})" + (f"; {self.note}" if self.note else "")
-        return textwrap.wrap(text, width, initial_indent="  · ", subsequent_indent="    ")
+        return _wrap(text, "  · ", "    ")
 
 
 @dataclass
@@ -290,6 +286,7 @@ class Finding:
     ``checks`` lists the checks that were made and did not fire, each with its value and threshold:
     a ``healthy`` finding has no signs, only checks. Printed, the two look different on purpose:
     what fired reads as sentences under "fired:", what passed as a list under "checked, did not fire:".
+    Printed lines wrap at 72 columns, like the self-checks' reports (``scratchnn.checks``).
 
     Counting, one rule: ``evidence`` keeps epochs and steps as ``History`` indexes them, counting from 0
     (like ``History.diverged`` and ``TrainingDiverged``), so ``history.val_loss[evidence["best_val_epoch"]]``
@@ -308,12 +305,12 @@ class Finding:
         if self.signs:
             lines.append("  fired:")
         for sign in self.signs:
-            lines += textwrap.wrap(sign, LINE_WIDTH, initial_indent="  - ", subsequent_indent="    ")
+            lines += _wrap(sign, "  - ", "    ")
         if self.checks:
             lines.append("  checked, did not fire:")
         for check in self.checks:
-            lines += check.lines(LINE_WIDTH)
-        lines += textwrap.wrap(self.fix, LINE_WIDTH, initial_indent="  fix: ", subsequent_indent="    ")
+            lines += check.lines()
+        lines += _wrap(self.fix, "  fix: ", "    ")
         return "\n".join(lines)
 
 

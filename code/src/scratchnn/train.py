@@ -371,7 +371,7 @@ def evaluate(model, x, y, loss_fn=None, *, batch_size=1000):
     Batches only bound memory: the mean is weighted by batch size, so the result equals one big batch.
     """
     _validate.trainable_model("evaluate", model)
-    x, y = _validate.xy_pair("evaluate", (x, y))
+    x, y = _validate.xy_pair("evaluate", x, y)
     batch_size = _validate.integer("evaluate", "batch_size", batch_size)
     total_loss, total_correct = 0.0, 0
     with _restore_mode(model, False):

@@ -11,16 +11,6 @@ from .. import _validate
 from .mnist import MNIST
 
 
-def _check_pair(x, y, who: str) -> tuple[np.ndarray, np.ndarray]:
-    x, y = np.asarray(x), np.asarray(y)
-    for name, array in (("x", x), ("y", y)):
-        if array.ndim == 0:
-            raise TypeError(f"{who}: {name} must be an array of examples (one per row), got {array!r}")
-    if len(x) != len(y):
-        raise ValueError(f"{who}: x has {len(x)} examples but y has {len(y)}")
-    return x, y
-
-
 def _flag(who: str, name: str, value) -> bool:
     # A string such as "no" or "False" is truthy: taken as True, it would do the opposite of what was meant.
     if not isinstance(value, (bool, np.bool_)):
@@ -54,7 +44,7 @@ class DataLoader:
         seed: int | np.random.Generator | None = None,
         transform: Callable | None = None,
     ):
-        self.x, self.y = _check_pair(x, y, "DataLoader")
+        self.x, self.y = _validate.xy_pair("DataLoader", x, y)
         self.batch_size = _validate.integer("DataLoader", "batch_size", batch_size)
         self.shuffle = _flag("DataLoader", "shuffle", shuffle)
         self.drop_last = _flag("DataLoader", "drop_last", drop_last)
@@ -64,8 +54,6 @@ class DataLoader:
         self.transform = transform
         needs_rng = "shuffle=True" if shuffle else "transform=..." if transform is not None else None
         self.rng = _validate.seeded_rng(f"DataLoader({needs_rng})", seed) if needs_rng else None
-        if len(self.x) == 0:
-            raise ValueError("DataLoader: x and y hold no examples")
         if len(self) == 0:
             raise ValueError(
                 f"DataLoader: {len(self.x)} examples make no batch of {self.batch_size} with drop_last=True"
@@ -98,7 +86,7 @@ class DataLoader:
 def train_val_split(x, y, val_fraction: float, *, seed) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]]:
     """Shuffle and split into ``(x_train, y_train), (x_val, y_val)``; the validation part has
     ``round(val_fraction * n)`` examples."""
-    x, y = _check_pair(x, y, "train_val_split")
+    x, y = _validate.xy_pair("train_val_split", x, y)
     _validate.real("train_val_split", "val_fraction", val_fraction, low=0, high=1, low_open=True, high_open=True)
     n_val = round(val_fraction * len(x))
     if not 0 < n_val < len(x):

@@ -109,10 +109,9 @@ def tiny_book_built(tmp_path_factory, repo_root: Path, book_builder):
 # A learner's kernel has the package and its runtime dependencies, never the build's tools. The
 # "plain" environment is a virtual environment that sees only those: the distributions that
 # ipykernel, pip, setuptools and the package (with every extra) need, linked from this test venv (no
-# download, so the test runs offline; seconds), and no myst-nb or jupyter-book. The package is
-# installed into a venv layered on it (a .pth file). Each Colab run gets its own venv with only the
-# distributions its setup cell's extras name, so the cell must install the package and pick the
-# right extras.
+# download, so the test runs offline; seconds), and no myst-nb or jupyter-book. Each Colab setup
+# gets its own venv with only the distributions its setup cell's extras name, so the cell must install
+# the package and pick the right extras; the chapter then runs in that venv.
 
 KERNEL_NAME = "learner"
 KERNEL_TOOLS = ("ipykernel", "pip", "setuptools")  # a kernel, and what installs the package
@@ -186,14 +185,9 @@ def link_distributions(names: set[str], site_packages: Path) -> None:
                 target.symlink_to(source)
 
 
-def new_venv(path: Path, *, layered_on: Path | None = None) -> Path:
-    """A venv without pip at ``path``; with ``layered_on``, that venv's packages are importable too."""
+def new_venv(path: Path) -> Path:
+    """A venv without pip at ``path``."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(path)], check=True)
-    if layered_on is not None:
-        # site.addsitedir also runs the base's own .pth files (distutils-precedence.pth, ...)
-        (_site_packages(path) / "_learner_base.pth").write_text(
-            f"import site; site.addsitedir({str(_site_packages(layered_on))!r})\n"
-        )
     return path
 
 
@@ -225,11 +219,10 @@ class LearnerRun:
 
 @dataclass
 class LearnerEnvironment:
-    """The plain environment, the package installed into a layer of it, and a repository snapshot."""
+    """The plain environment and a repository snapshot."""
 
     root: Path
     base: Path  # runtime dependencies + ipykernel, pip, setuptools; no package, no build tools
-    installed: Path  # base + the package, as `pip install code/` leaves it
     repository: Path  # a git repository of the checkout's current files (what Colab clones)
     fake_colab: Path  # a folder holding a `google.colab` module
     package_dir: Path  # the package's folder (pyproject.toml), as the setup cell installs it
@@ -340,15 +333,10 @@ def build_learner_environment(
     subprocess.run([str(base / "bin" / "python"), "-c", "import matplotlib.font_manager"],
                    env={**environ, "HOME": str(root)}, check=True, capture_output=True)
 
-    installed = new_venv(root / "installed", layered_on=base)
-    subprocess.run(
-        [str(installed / "bin" / "python"), "-m", "pip", "install", "--quiet", str(package_dir)],
-        env={**environ, "HOME": str(root)}, check=True,
-    )
     repository = root / "repository"
     _snapshot_repository(checkout, repository, branch)
     return LearnerEnvironment(
-        root, base, installed, repository, root / "fake-colab", package_dir, environ,
+        root, base, repository, root / "fake-colab", package_dir, environ,
         time.perf_counter() - started,
     )
 

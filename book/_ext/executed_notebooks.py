@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import nbformat
@@ -147,6 +148,32 @@ def _check_solution_names(cells: list[tuple[str, str]]) -> None:
         )
 
 
+def gated_solutions(cells: Iterable[nbformat.NotebookNode]) -> Iterator[tuple]:
+    """``cells`` in page order with each gated solution gathered: ``("cell", cell)`` outside a
+    solution (a markdown cell as ``("text", cell, text)``, once per text between markers) and, at
+    each ``{solution-end}``, ``("solution", parts)``, parts being ``("code", cell)`` and
+    ``("markdown", MyST)``."""
+    solution = None  # while inside a gated solution: its parts
+    for cell in cells:
+        if cell.cell_type == "code" and solution is not None:
+            solution.append(("code", cell))
+        elif cell.cell_type != "markdown":
+            yield "cell", cell
+        else:
+            for kind, text in notebook_markdown.split_at_solution_markers(cell.source):
+                if kind == "solution-start":
+                    solution = []
+                elif kind == "solution-end" and solution is not None:
+                    yield "solution", solution
+                    solution = None
+                elif solution is not None:
+                    solution.append(("markdown", text))
+                elif kind == "text":
+                    yield "text", cell, text
+    if solution is not None:
+        raise notebook_markdown.ConversionError("a {solution-start} without its {solution-end}")
+
+
 def readable_notebook(executed: nbformat.NotebookNode, context) -> nbformat.NotebookNode:
     """The notebook a learner gets: what the page shows, in cells Jupyter and Colab render.
 
@@ -157,36 +184,23 @@ def readable_notebook(executed: nbformat.NotebookNode, context) -> nbformat.Note
     context.glue = notebook_markdown.glue_values(executed)
     notebook = nbformat.from_dict(executed)
     cells = []
-    solution = None  # while inside a gated solution: its ("markdown" | "code", source) parts
     code_order = []  # ("visible" | "solution", source) of every code cell, for the name check
-    for cell in notebook.cells:
-        if REMOVE_CELL in cell.metadata.get("tags", []):
-            continue
-        if cell.cell_type == "code":
-            if solution is not None:
-                solution.append(("code", cell.source))
-                code_order.append(("solution", cell.source))
-                continue
-            cells += [cell, *_figure_caption(cell, context)]
-            code_order.append(("visible", cell.source))
-            continue
-        if cell.cell_type != "markdown":
-            cells.append(cell)
-            continue
-        for kind, text in notebook_markdown.split_at_solution_markers(cell.source):
-            if kind == "solution-start":
-                solution = []
-            elif kind == "solution-end" and solution is not None:
-                exercise = _learner_exercise(solution, context)
-                cells += exercise
-                code_order += [("visible", c.source) for c in exercise if c.cell_type == "code"]
-                solution = None
-            elif solution is not None:
-                solution.append(("markdown", text))
-            elif kind == "text":
-                cells += _markdown_cells(text, cell.metadata, context)
-    if solution is not None:
-        raise notebook_markdown.ConversionError("a {solution-start} without its {solution-end}")
+    shown = (cell for cell in notebook.cells if REMOVE_CELL not in cell.metadata.get("tags", []))
+    for kind, *found in gated_solutions(shown):
+        if kind == "solution":
+            solution = [(part, item.source if part == "code" else item) for part, item in found[0]]
+            code_order += [("solution", text) for part, text in solution if part == "code"]
+            exercise = _learner_exercise(solution, context)
+            cells += exercise
+            code_order += [("visible", c.source) for c in exercise if c.cell_type == "code"]
+        elif kind == "text":
+            cell, text = found
+            cells += _markdown_cells(text, cell.metadata, context)
+        elif found[0].cell_type == "code":
+            cells += [found[0], *_figure_caption(found[0], context)]
+            code_order.append(("visible", found[0].source))
+        else:
+            cells.append(found[0])
     _check_solution_names(code_order)
     notebook.cells = cells
     for build_only in ("jupytext", "source_map"):  # the build's bookkeeping, not the learner's

@@ -129,21 +129,14 @@ def learner_notebook(book_root: Path, docname: str) -> nbformat.NotebookNode:
     Colab run in its place); code cells only (markdown never runs). A visible cell that uses a name
     an attempt stubbed runs twice (:func:`_in_both_states`)."""
     notebook = jupytext.read(book_root / f"{docname}.md")
-    cells, solution = [], None  # solution: the code cells of the gated solution being read
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            if solution is None:
-                cells.append(cell)
-            else:
-                solution.append(cell)
-            continue
-        for kind, _ in notebook_markdown.split_at_solution_markers(cell.source):
-            if kind == "solution-start":
-                solution = []
-            elif kind == "solution-end" and solution is not None:
-                cells += executed_notebooks.learner_code_cells([c.source for c in solution])
-                cells += [_tagged(c, SOLUTION) for c in solution]
-                solution = None
+    cells = []
+    for kind, *found in executed_notebooks.gated_solutions(notebook.cells):
+        if kind == "solution":
+            solution = [cell for part, cell in found[0] if part == "code"]
+            cells += executed_notebooks.learner_code_cells([cell.source for cell in solution])
+            cells += [_tagged(cell, SOLUTION) for cell in solution]
+        elif kind == "cell" and found[0].cell_type == "code":
+            cells.append(found[0])
     notebook.cells = _in_both_states(cells)
     return notebook
 

@@ -1,7 +1,7 @@
 """Headless Chromium over the built site (the session's ``built_site``), served on 127.0.0.1.
 
-The browser runs offline and hermetic: requests to anything but the local server are aborted and
-recorded. The site serves everything itself, MathJax included (``book/_ext/offline_mathjax.py``
+The browser runs offline and hermetic: requests to anything but the local server are recorded and
+fail (the browser's only proxy is a closed local port; the local server is reached directly). The site serves everything itself, MathJax included (``book/_ext/offline_mathjax.py``
 copies the pinned npm package into the site). axe-core (pinned in ``package.json``) is injected
 into each page for the accessibility checks.
 
@@ -31,6 +31,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Every request but the local server's goes to this proxy, a port nothing listens on: it fails at once.
+# (Not page.route: a routed page gets no HTTP cache and every request makes a round trip through Python.)
+NO_INTERNET = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -54,6 +57,27 @@ def pytest_generate_tests(metafunc):
     """A test that takes ``docname`` runs once per page of the book."""
     if "docname" in metafunc.fixturenames:
         metafunc.parametrize("docname", read_toc_pages())
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Longest first: the tests of a page (all its screens) take about as long as its HTML is big, so
+    the biggest pages' tests run first and the short ones last, where they fill in for the worker that
+    finishes first (pytest-xdist hands out the tests in this order). The HTML is ``CHECK_SITE``'s;
+    without it (the site is built in the session) the page's source stands in."""
+    here = Path(__file__).parent
+    site = Path(os.environ["CHECK_SITE"]) if os.environ.get("CHECK_SITE") else None
+
+    def size(item) -> int:
+        docname = getattr(item, "callspec", None) and item.callspec.params.get("docname")
+        if not docname:
+            return 0
+        page = site / f"{docname}.html" if site else REPO_ROOT / f"{docname}.md"
+        return page.stat().st_size if page.exists() else 0
+
+    slots = [i for i, item in enumerate(items) if here in item.path.parents]
+    ordered = sorted((items[i] for i in slots), key=size, reverse=True)  # stable: ties keep their order
+    for i, item in zip(slots, ordered):
+        items[i] = item
 
 
 @pytest.fixture(scope="session")
@@ -132,18 +156,20 @@ def browser_context(tmp_path_factory, repo_root: Path):
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
+            proxy=NO_INTERNET,
             viewport={"width": 1280, "height": 900},
         )
         yield context
         context.close()
 
 
-# Every lazy image loaded, and MathJax done if the page runs it in the browser.
+# Every lazy image loaded, the web fonts, and MathJax done if the page runs it in the browser.
 SETTLE_PAGE = """
 async () => {
   for (const img of document.images) img.loading = "eager";
   await Promise.all([...document.images].map(img => img.complete ? null :
       new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+  await document.fonts.ready;
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
 }
 """
@@ -162,14 +188,6 @@ def open_page(browser_context, site_url: str):
     ``color_scheme`` ("light"/"dark": the site follows the system setting) apply before it loads;
     ``settle`` waits for every image (lazy ones included) and the maths."""
     opened = []
-
-    def route(route, request):
-        url = request.url
-        if url.startswith(site_url):
-            return route.continue_()
-        log.blocked_requests.append(url)
-        return route.abort()
-
     log = PageLog()
 
     def _open(path: str, *, viewport: dict | None = None, color_scheme: str | None = None, settle: bool = False):
@@ -184,6 +202,12 @@ def open_page(browser_context, site_url: str):
         page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
         page.on("pageerror", lambda error: log.page_errors.append(str(error)))
         page.on(
+            "request",
+            lambda request: urlparse(request.url).scheme in ("http", "https")
+            and not request.url.startswith(site_url)
+            and log.blocked_requests.append(request.url),
+        )
+        page.on(
             "requestfailed",
             lambda request: urlparse(request.url).hostname == "127.0.0.1"
             and log.failed_requests.append(f"{request.url}: {request.failure}"),
@@ -194,10 +218,11 @@ def open_page(browser_context, site_url: str):
             and response.status >= 400
             and log.missing_files.append(f"{response.url}: HTTP {response.status}"),
         )
-        page.route("**/*", route)
         response = page.goto(f"{site_url}/{path}", wait_until="load")
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
-        page.wait_for_load_state("networkidle")
+        # Loaded: the pages request nothing after their load event but what they draw (the web fonts,
+        # and images, which `settle` waits for): awaited, not a fixed wait (networkidle is 500 ms).
+        page.evaluate("() => document.fonts.ready.then(() => null)")
         if settle:
             page.evaluate(SETTLE_PAGE)
         return page, log

@@ -5,8 +5,9 @@ colour scheme to dark in place (the theme follows the system setting, as a reade
 ``test_a_scheme_switched_in_place_looks_as_a_fresh_load`` proves the switched page is styled and laid
 out exactly as a fresh dark load) and checks it again. Each screen (``1280-light``, ``1280-dark``,
 ``390-light``, ``390-dark``) is looked at for these kinds of trouble (``FINDING_KINDS``), and a
-full-page screenshot of it is kept in ``_build/screenshots/screens/`` for a person to look at
-(``<page>--<screen>.jpg``, its findings beside it in ``<page>--<screen>.json``):
+screenshot of it is kept in ``_build/screenshots/screens/`` for a person to look at
+(``<page>--<screen>.jpg``, its findings beside it in ``<page>--<screen>.json``): the whole page when
+the screen has a problem (or with ``FULL_SCREENSHOTS=1``), else its first screenful:
 
 - ``too-wide``: an element wider than the viewport (the page scrolls sideways), outside the boxes
   that scroll on their own (code, formulas, tables).
@@ -320,6 +321,12 @@ def screens_dir(screenshot_dir: Path) -> Path:
     return folder
 
 
+# The screenshots are for people (nothing asserts on them): the first screenful of every screen, and
+# the whole page where the screen has a problem. A full-page capture of a long page costs 0.5-6 s
+# (the screenful, 0.03-0.1 s), so every screen's whole page only on request: FULL_SCREENSHOTS=1.
+FULL_SCREENSHOTS = os.environ.get("FULL_SCREENSHOTS") == "1"
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
 def test_page_reads_well(docname, width, open_page, settle_page, screens_dir: Path, built_site: Path):
     page, log = open_page(f"{docname}.html", viewport=WIDTHS[width], color_scheme=SCHEMES[0])
@@ -330,12 +337,16 @@ def test_page_reads_well(docname, width, open_page, settle_page, screens_dir: Pa
         screen = f"{width}-{scheme}"
         show_scheme(page, scheme)
         found = page.evaluate(PROBE, [SMALLEST_TEXT_PX, ASSUMED_TEXT_PX]) + page.evaluate(AXE_RUN)
-        shot = screens_dir / f"{docname.replace('/', '--')}--{screen}"
-        page.screenshot(path=f"{shot}.jpg", full_page=True, quality=70)
-        shot.with_suffix(".json").write_text(json.dumps({"page": docname, "screen": screen, "findings": found}, indent=1))
-        problems += [f"{screen}: {f['kind']}: {f['where']}: {f['what']}" for f in found]
+        seen = [f"{screen}: {f['kind']}: {f['where']}: {f['what']}" for f in found]
         if screen == "1280-light":
-            problems += [f"{screen}: {p}" for p in reader_problems(page, docname, built_site)]
+            seen += [f"{screen}: {p}" for p in reader_problems(page, docname, built_site)]
+        shot = screens_dir / f"{docname.replace('/', '--')}--{screen}"
+        whole = FULL_SCREENSHOTS or bool(seen or log_problems(log))
+        page.screenshot(path=f"{shot}.jpg", full_page=whole, quality=70)
+        shot.with_suffix(".json").write_text(
+            json.dumps({"page": docname, "screen": screen, "screenshot": "full page" if whole else "first screenful",
+                        "findings": found}, indent=1))  # fmt: skip
+        problems += seen
     problems += [f"{width}: {p}" for p in log_problems(log)]
     assert problems == [], f"{docname}:\n" + "\n".join(f"  at {problem}" for problem in problems)
 

@@ -181,6 +181,9 @@ def settle_page():
     return lambda page: page.evaluate(SETTLE_PAGE)
 
 
+STORAGE_CLEARED = "try { localStorage.clear(); sessionStorage.clear(); } catch { /* about:blank has none */ }"
+
+
 @pytest.fixture
 def open_page(browser_context, site_url: str):
     """``open_page(path, viewport=None, color_scheme=None, settle=False) -> (page, PageLog)``: load a
@@ -197,8 +200,9 @@ def open_page(browser_context, site_url: str):
             page.set_viewport_size(viewport)
         if color_scheme:
             page.emulate_media(color_scheme=color_scheme)
-            # the theme switch stores a choice that would override the system setting
-            page.add_init_script("localStorage.removeItem('mode'); localStorage.removeItem('theme');")
+        # A first visit: nothing an earlier test's page stored (the theme switch's choice, which would
+        # override the system setting; the search page's terms, which the next page would highlight).
+        page.add_init_script(STORAGE_CLEARED)
         page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
         page.on("pageerror", lambda error: log.page_errors.append(str(error)))
         page.on(

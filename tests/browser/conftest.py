@@ -96,11 +96,17 @@ def toc_pages() -> list[str]:
 
 
 AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core served beside the site: the browser caches it and compiles it once, where a script
+# injected by its text is sent and compiled again on every page.
+AXE_ADDRESS = "/_tests/axe.min.js"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
+
+    def translate_path(self, path):
+        return str(AXE_SCRIPT) if urlparse(path).path == AXE_ADDRESS else super().translate_path(path)
 
 
 @pytest.fixture(scope="session")
@@ -113,6 +119,12 @@ def site_url(built_site: Path):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def axe_url(site_url: str) -> str:
+    """Where a page of the site loads axe-core from (``page.add_script_tag(url=axe_url)``)."""
+    return site_url + AXE_ADDRESS
 
 
 @pytest.fixture(scope="session")

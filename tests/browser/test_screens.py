@@ -76,7 +76,6 @@ COLAB_BRANCH = CONFIG["sphinx"]["config"]["colab_branch"]
 # Words that must not appear in any cell output (a failed or noisy execution).
 BAD_OUTPUT = re.compile(r"Traceback|\b\w*Error\b|\b\w*Warning\b")
 
-AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RUN = """
 async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -328,11 +327,11 @@ FULL_SCREENSHOTS = os.environ.get("FULL_SCREENSHOTS") == "1"
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_page_reads_well(docname, width, open_page, settle_page, screens_dir: Path, built_site: Path):
+def test_page_reads_well(docname, width, open_page, settle_page, axe_url: str, screens_dir: Path, built_site: Path):
     page, log = open_page(f"{docname}.html", viewport=WIDTHS[width], color_scheme=SCHEMES[0])
     problems = [f"{width}: {p}" for p in lazy_problems(page)] if width == 1280 else []
     settle_page(page)
-    page.add_script_tag(path=str(AXE_SCRIPT))
+    page.add_script_tag(url=axe_url)
     for scheme in SCHEMES:
         screen = f"{width}-{scheme}"
         show_scheme(page, scheme)

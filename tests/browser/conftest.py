@@ -1,9 +1,10 @@
 """Headless Chromium over the built site (the session's ``built_site``), served on 127.0.0.1.
 
 The browser runs offline and hermetic: requests to anything but the local server are recorded and
-fail (the browser's only proxy is a closed local port; the local server is reached directly). The site serves everything itself, MathJax included (``book/_ext/offline_mathjax.py``
-copies the pinned npm package into the site). axe-core (pinned in ``package.json``) is injected
-into each page for the accessibility checks.
+fail (the browser's only proxy is a closed local port; the local server is reached directly). The
+site serves everything itself, MathJax included (``book/_ext/offline_mathjax.py`` copies the pinned
+npm package into the site). axe-core (pinned in ``package.json``) is served beside it and added to
+each page for the accessibility checks.
 
 Missing Chromium or axe-core FAILS the tests, naming what is missing: ``make test`` installs both
 (``apt-get install -y chromium`` when root; ``npm ci``).

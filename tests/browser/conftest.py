@@ -1,9 +1,10 @@
 """Headless Chromium over the built site (the session's ``built_site``), served on 127.0.0.1.
 
-The browser runs offline and hermetic: requests to anything but the local server are aborted and
-recorded. The site serves everything itself, MathJax included (``book/_ext/offline_mathjax.py``
-copies the pinned npm package into the site). axe-core (pinned in ``package.json``) is injected
-into each page for the accessibility checks.
+The browser runs offline and hermetic: requests to anything but the local server are recorded and
+fail (the browser's only proxy is a closed local port; the local server is reached directly). The
+site serves everything itself, MathJax included (``book/_ext/offline_mathjax.py`` copies the pinned
+npm package into the site). axe-core (pinned in ``package.json``) is served beside it and added to
+each page for the accessibility checks.
 
 Missing Chromium or axe-core FAILS the tests, naming what is missing: ``make test`` installs both
 (``apt-get install -y chromium`` when root; ``npm ci``).
@@ -31,6 +32,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Every request but the local server's goes to this proxy, a port nothing listens on: it fails at once.
+# (Not page.route: a routed page gets no HTTP cache and every request makes a round trip through Python.)
+NO_INTERNET = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1"}
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -56,6 +60,27 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("docname", read_toc_pages())
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Longest first: the tests of a page (all its screens) take about as long as its HTML is big, so
+    the biggest pages' tests run first and the short ones last, where they fill in for the worker that
+    finishes first (pytest-xdist hands out the tests in this order). The HTML is ``CHECK_SITE``'s;
+    without it (the site is built in the session) the page's source stands in."""
+    here = Path(__file__).parent
+    site = Path(os.environ["CHECK_SITE"]) if os.environ.get("CHECK_SITE") else None
+
+    def size(item) -> int:
+        docname = getattr(item, "callspec", None) and item.callspec.params.get("docname")
+        if not docname:
+            return 0
+        page = site / f"{docname}.html" if site else REPO_ROOT / f"{docname}.md"
+        return page.stat().st_size if page.exists() else 0
+
+    slots = [i for i, item in enumerate(items) if here in item.path.parents]
+    ordered = sorted((items[i] for i in slots), key=size, reverse=True)  # stable: ties keep their order
+    for i, item in zip(slots, ordered):
+        items[i] = item
+
+
 @pytest.fixture(scope="session")
 def built_site(request) -> Path:
     """The site under test: the full book built once per session (tests/conftest.py), or, with
@@ -72,11 +97,17 @@ def toc_pages() -> list[str]:
 
 
 AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core served beside the site: the browser caches it and compiles it once, where a script
+# injected by its text is sent and compiled again on every page.
+AXE_ADDRESS = "/_tests/axe.min.js"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - the base class's name
         pass
+
+    def translate_path(self, path):
+        return str(AXE_SCRIPT) if urlparse(path).path == AXE_ADDRESS else super().translate_path(path)
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +120,12 @@ def site_url(built_site: Path):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="session")
+def axe_url(site_url: str) -> str:
+    """Where a page of the site loads axe-core from (``page.add_script_tag(url=axe_url)``)."""
+    return site_url + AXE_ADDRESS
 
 
 @pytest.fixture(scope="session")
@@ -132,18 +169,20 @@ def browser_context(tmp_path_factory, repo_root: Path):
             executable_path=str(CHROMIUM),
             headless=True,
             args=CHROMIUM_ARGS,
+            proxy=NO_INTERNET,
             viewport={"width": 1280, "height": 900},
         )
         yield context
         context.close()
 
 
-# Every lazy image loaded, and MathJax done if the page runs it in the browser.
+# Every lazy image loaded, the web fonts, and MathJax done if the page runs it in the browser.
 SETTLE_PAGE = """
 async () => {
   for (const img of document.images) img.loading = "eager";
   await Promise.all([...document.images].map(img => img.complete ? null :
       new Promise(done => { img.addEventListener("load", done); img.addEventListener("error", done); })));
+  await document.fonts.ready;
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
 }
 """
@@ -155,6 +194,9 @@ def settle_page():
     return lambda page: page.evaluate(SETTLE_PAGE)
 
 
+STORAGE_CLEARED = "try { localStorage.clear(); sessionStorage.clear(); } catch { /* about:blank has none */ }"
+
+
 @pytest.fixture
 def open_page(browser_context, site_url: str):
     """``open_page(path, viewport=None, color_scheme=None, settle=False) -> (page, PageLog)``: load a
@@ -162,14 +204,6 @@ def open_page(browser_context, site_url: str):
     ``color_scheme`` ("light"/"dark": the site follows the system setting) apply before it loads;
     ``settle`` waits for every image (lazy ones included) and the maths."""
     opened = []
-
-    def route(route, request):
-        url = request.url
-        if url.startswith(site_url):
-            return route.continue_()
-        log.blocked_requests.append(url)
-        return route.abort()
-
     log = PageLog()
 
     def _open(path: str, *, viewport: dict | None = None, color_scheme: str | None = None, settle: bool = False):
@@ -179,10 +213,17 @@ def open_page(browser_context, site_url: str):
             page.set_viewport_size(viewport)
         if color_scheme:
             page.emulate_media(color_scheme=color_scheme)
-            # the theme switch stores a choice that would override the system setting
-            page.add_init_script("localStorage.removeItem('mode'); localStorage.removeItem('theme');")
+        # A first visit: nothing an earlier test's page stored (the theme switch's choice, which would
+        # override the system setting; the search page's terms, which the next page would highlight).
+        page.add_init_script(STORAGE_CLEARED)
         page.on("console", lambda msg: msg.type == "error" and log.console_errors.append(msg.text))
         page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+        page.on(
+            "request",
+            lambda request: urlparse(request.url).scheme in ("http", "https")
+            and not request.url.startswith(site_url)
+            and log.blocked_requests.append(request.url),
+        )
         page.on(
             "requestfailed",
             lambda request: urlparse(request.url).hostname == "127.0.0.1"
@@ -194,10 +235,11 @@ def open_page(browser_context, site_url: str):
             and response.status >= 400
             and log.missing_files.append(f"{response.url}: HTTP {response.status}"),
         )
-        page.route("**/*", route)
         response = page.goto(f"{site_url}/{path}", wait_until="load")
         assert response is not None and response.ok, f"{path}: HTTP {response and response.status}"
-        page.wait_for_load_state("networkidle")
+        # Loaded: the pages request nothing after their load event but what they draw (the web fonts,
+        # and images, which `settle` waits for): awaited, not a fixed wait (networkidle is 500 ms).
+        page.evaluate("() => document.fonts.ready.then(() => null)")
         if settle:
             page.evaluate(SETTLE_PAGE)
         return page, log

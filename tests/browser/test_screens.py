@@ -5,8 +5,9 @@ colour scheme to dark in place (the theme follows the system setting, as a reade
 ``test_a_scheme_switched_in_place_looks_as_a_fresh_load`` proves the switched page is styled and laid
 out exactly as a fresh dark load) and checks it again. Each screen (``1280-light``, ``1280-dark``,
 ``390-light``, ``390-dark``) is looked at for these kinds of trouble (``FINDING_KINDS``), and a
-full-page screenshot of it is kept in ``_build/screenshots/screens/`` for a person to look at
-(``<page>--<screen>.jpg``, its findings beside it in ``<page>--<screen>.json``):
+screenshot of it is kept in ``_build/screenshots/screens/`` for a person to look at
+(``<page>--<screen>.jpg``, its findings beside it in ``<page>--<screen>.json``): the whole page when
+the screen has a problem (or with ``FULL_SCREENSHOTS=1``), else its first screenful:
 
 - ``too-wide``: an element wider than the viewport (the page scrolls sideways), outside the boxes
   that scroll on their own (code, formulas, tables).
@@ -75,7 +76,6 @@ COLAB_BRANCH = CONFIG["sphinx"]["config"]["colab_branch"]
 # Words that must not appear in any cell output (a failed or noisy execution).
 BAD_OUTPUT = re.compile(r"Traceback|\b\w*Error\b|\b\w*Warning\b")
 
-AXE_SCRIPT = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RUN = """
 async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -320,22 +320,32 @@ def screens_dir(screenshot_dir: Path) -> Path:
     return folder
 
 
+# The screenshots are for people (nothing asserts on them): the first screenful of every screen, and
+# the whole page where the screen has a problem. A full-page capture of a long page costs 0.5-6 s
+# (the screenful, 0.03-0.1 s), so every screen's whole page only on request: FULL_SCREENSHOTS=1.
+FULL_SCREENSHOTS = os.environ.get("FULL_SCREENSHOTS") == "1"
+
+
 @pytest.mark.parametrize("width", list(WIDTHS))
-def test_page_reads_well(docname, width, open_page, settle_page, screens_dir: Path, built_site: Path):
+def test_page_reads_well(docname, width, open_page, settle_page, axe_url: str, screens_dir: Path, built_site: Path):
     page, log = open_page(f"{docname}.html", viewport=WIDTHS[width], color_scheme=SCHEMES[0])
     problems = [f"{width}: {p}" for p in lazy_problems(page)] if width == 1280 else []
     settle_page(page)
-    page.add_script_tag(path=str(AXE_SCRIPT))
+    page.add_script_tag(url=axe_url)
     for scheme in SCHEMES:
         screen = f"{width}-{scheme}"
         show_scheme(page, scheme)
         found = page.evaluate(PROBE, [SMALLEST_TEXT_PX, ASSUMED_TEXT_PX]) + page.evaluate(AXE_RUN)
-        shot = screens_dir / f"{docname.replace('/', '--')}--{screen}"
-        page.screenshot(path=f"{shot}.jpg", full_page=True, quality=70)
-        shot.with_suffix(".json").write_text(json.dumps({"page": docname, "screen": screen, "findings": found}, indent=1))
-        problems += [f"{screen}: {f['kind']}: {f['where']}: {f['what']}" for f in found]
+        seen = [f"{screen}: {f['kind']}: {f['where']}: {f['what']}" for f in found]
         if screen == "1280-light":
-            problems += [f"{screen}: {p}" for p in reader_problems(page, docname, built_site)]
+            seen += [f"{screen}: {p}" for p in reader_problems(page, docname, built_site)]
+        shot = screens_dir / f"{docname.replace('/', '--')}--{screen}"
+        whole = FULL_SCREENSHOTS or bool(seen or log_problems(log))
+        page.screenshot(path=f"{shot}.jpg", full_page=whole, quality=70)
+        shot.with_suffix(".json").write_text(
+            json.dumps({"page": docname, "screen": screen, "screenshot": "full page" if whole else "first screenful",
+                        "findings": found}, indent=1))  # fmt: skip
+        problems += seen
     problems += [f"{width}: {p}" for p in log_problems(log)]
     assert problems == [], f"{docname}:\n" + "\n".join(f"  at {problem}" for problem in problems)
 
@@ -363,7 +373,9 @@ def test_a_scheme_switched_in_place_looks_as_a_fresh_load(where, toc_pages, open
         settle_page(page)
         show_scheme(page, "dark")
         looks[way] = page.evaluate(STYLE_PRINT)
-    assert len(looks["fresh"]) == len(looks["switched"]) > 100
+    only = [f"{way} only: {e}" for way, other in [("fresh", "switched"), ("switched", "fresh")]
+            for e in looks[way] if e not in looks[other]]  # fmt: skip
+    assert len(looks["fresh"]) == len(looks["switched"]) > 100, f"{docname} at {width}: elements drawn:\n" + "\n".join(only[:10])
     differ = [(a, b) for a, b in zip(looks["fresh"], looks["switched"]) if a != b]
     assert differ == [], f"{docname} at {width}: a fresh dark load and a switched page differ:\n" + "\n".join(
         f"fresh    {a}\nswitched {b}" for a, b in differ[:10])

@@ -34,8 +34,9 @@ Where and how it runs:
   repository, as lab prep's version check does, takes its other branch in the build, which runs each
   chapter in its folder with every extra, and there only myst-nb is more than JupyterLab has), with
   **two** BLAS/OpenMP threads (the build uses one, book/_ext/kernel_threads.py; an end-of-run probe
-  checks with threadpoolctl that two were used). OpenBLAS then sums in another order, as another
-  CPU's kernel does, so a claim that held only by the luck of one summation order fails here: the
+  checks with threadpoolctl that two were used). OpenBLAS then sums a product it splits between the
+  threads (m·k·n ≥ 524,288; smaller ones sum as at one thread) in another order, as another CPU's
+  kernel does, so a claim that held only by the luck of one summation order fails here: the
   labs and study pages check their claims in their ``remove-cell`` cells (``assert``, or
   ``scratchnn.book.claim``, which warns on stderr), and for the topics the probe returns every value
   ``scratchnn.book.glue`` recorded, on which ``test_pages_topics.CLAIMS`` are checked.
